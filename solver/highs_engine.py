@@ -1,0 +1,104 @@
+"""Solve a component as a MIP with HiGHS: an LP-based branch and bound proves these fast."""
+
+from __future__ import annotations
+
+import logging
+import os
+from importlib.metadata import version
+
+import highspy
+import numpy as np
+
+from solver.model import Component
+from solver.outcome import MIP_ABSOLUTE_GAP, MIP_RELATIVE_GAP, ComponentOutcome, ProgressHook, StopFlag
+
+log = logging.getLogger(__name__)
+VERSION = f"HiGHS {version('highspy')}"
+
+
+def _silence_banner() -> None:
+    """HiGHS prints a banner on stdout when the first instance is made; keep stdout for results."""
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+_silence_banner()
+
+
+def _lp(component: Component) -> highspy.HighsLp:
+    n, m = component.n_vars, component.n_rows
+    lp = highspy.HighsLp()
+    lp.num_col_ = n
+    lp.num_row_ = m
+    lp.col_cost_ = component.score.astype(np.float64)
+    lp.col_lower_ = np.zeros(n)
+    lp.col_upper_ = np.ones(n)
+    lp.row_lower_ = np.full(m, -highspy.kHighsInf)
+    lp.row_upper_ = component.capacity.astype(np.float64)
+    lp.sense_ = highspy.ObjSense.kMaximize
+    order = np.lexsort((component.a_row, component.a_col))
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.searchsorted(component.a_col[order], np.arange(n + 1)).astype(np.int32)
+    lp.a_matrix_.index_ = component.a_row[order].astype(np.int32)
+    lp.a_matrix_.value_ = component.a_val[order].astype(np.float64)
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * n
+    return lp
+
+
+def solve_component(
+    component: Component,
+    hint: np.ndarray,
+    time_limit: float | None,
+    seed: int,
+    stop: StopFlag | None = None,
+    on_progress: ProgressHook | None = None,
+) -> ComponentOutcome:
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("random_seed", int(seed))
+    h.setOptionValue("mip_rel_gap", MIP_RELATIVE_GAP)
+    h.setOptionValue("mip_abs_gap", MIP_ABSOLUTE_GAP)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", max(float(time_limit), 0.01))
+    h.passModel(_lp(component))
+    sol = highspy.HighsSolution()
+    sol.col_value = hint.astype(np.float64)
+    sol.value_valid = True
+    h.setSolution(sol)
+    interrupted = False
+    if stop is not None or on_progress is not None:
+
+        def interrupt(event: highspy.cb.HighsCallbackEvent) -> None:
+            nonlocal interrupted
+            if stop is not None and stop.is_set():
+                interrupted = True
+                event.interrupt()
+
+        def improved(event: highspy.cb.HighsCallbackEvent) -> None:
+            if on_progress is not None:
+                out = event.data_out
+                on_progress(float(out.objective_function_value), float(out.mip_dual_bound))
+
+        h.cbMipInterrupt.subscribe(interrupt)
+        h.cbMipImprovingSolution.subscribe(improved)
+    h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    values = np.asarray(h.getSolution().col_value, dtype=np.float64)
+    if len(values) != component.n_vars or info.primal_solution_status == 0:
+        chosen = hint.copy()
+    else:
+        chosen = values > 0.5
+    objective = float(component.score[chosen].sum())
+    optimal = status == highspy.HighsModelStatus.kOptimal and not interrupted
+    bound = objective if optimal else max(float(info.mip_dual_bound), objective)
+    if not np.isfinite(bound):
+        bound = float(component.score.sum())
+    return ComponentOutcome(chosen, objective, bound, optimal, interrupted)
