@@ -20,6 +20,8 @@ DATA_PATH = Path(__file__).parent / "tokyo" / "tokyo_municipalities.csv"
 PERIOD_WEEKS = 4
 EARTH_RADIUS_KM = 6371.0
 KM_PER_DEGREE_LAT = 111.32
+# Hourly rate in yen ~ base + per_level * (best skill level), times an archetype factor and noise.
+RATE_BASE, RATE_PER_LEVEL = 2_000, 1_300
 
 # The sizes the distributions were tuned at; between them selectivity grows with log(partners)
 # so that a position has tens of eligible partners at any size, not thousands.
@@ -193,30 +195,38 @@ def _selectivity(n_partners: int) -> float:
 
 def _partner_homes(
     rng: np.random.Generator, n: int, munis: list[dict[str, Any]]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Home coordinates: mostly near the 23 wards, some in Tama and the neighbouring prefectures, ~1% islanders."""
-    anchors: list[tuple[float, float, float, float]] = []  # lat, lon, weight, jitter km
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Home lat, lon and is-islander: mostly near the 23 wards, some in Tama and the neighbouring prefectures."""
+    anchors: list[tuple[float, float, float, float, bool]] = []  # lat, lon, weight, jitter km, island
     for area, share in HOME_SHARES.items():
         members = [m for m in munis if _area(m) == area]
         total = sum(_population(m) for m in members)
-        anchors += [(m["lat"], m["lon"], share * _population(m) / total, JITTER_KM[area]) for m in members]
+        anchors += [
+            (m["lat"], m["lon"], share * _population(m) / total, JITTER_KM[area], area == "island") for m in members
+        ]
     for share, points in NEIGHBOUR_ANCHORS.values():
         total = sum(p[2] for p in points)
-        anchors += [(lat, lon, share * w / total, km) for lat, lon, w, km in points]
+        anchors += [(lat, lon, share * w / total, km, False) for lat, lon, w, km in points]
     table = np.array(anchors, dtype=np.float64)
     pick = rng.choice(len(table), size=n, p=table[:, 2] / table[:, 2].sum())
     lat0, lon0, km = table[pick, 0], table[pick, 1], table[pick, 3]
     noise = rng.standard_normal((n, 2)) * km[:, None]
     lat = lat0 + noise[:, 0] / KM_PER_DEGREE_LAT
     lon = lon0 + noise[:, 1] / (KM_PER_DEGREE_LAT * np.cos(np.radians(lat0)))
-    return np.round(lat, 6), np.round(lon, 6)
+    return np.round(lat, 6), np.round(lon, 6), table[pick, 4] > 0
 
 
-def _partner_skills(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """(n, n_skills) levels: a main skill from the archetype mix plus 0-3 mostly related ones; and the archetype."""
+def _partner_skills(rng: np.random.Generator, islander: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(n, n_skills) levels: a main skill from the archetype mix plus 0-3 mostly related ones; and the archetype.
+
+    Islanders have the skills island offices ask for, so their on-site postings are sometimes filled locally.
+    """
+    n = len(islander)
     names = list(ARCHETYPES)
     shares = np.array([ARCHETYPES[a][0] for a in names])
     archetype = rng.choice(len(names), size=n, p=shares / shares.sum())
+    island_mains = np.array([names.index(r.main) for r in ROLES if r.island])
+    archetype[islander] = rng.choice(island_mains, size=int(islander.sum()))
     main = np.array([SKILL_INDEX[a] for a in names])[archetype]
     affinity = np.full((len(names), len(SKILLS)), UNRELATED_SKILL_WEIGHT)
     for a, name in enumerate(names):
@@ -259,11 +269,11 @@ def _partner_preferences(
 
 def _generate_partners(rng: np.random.Generator, n: int, munis: list[dict[str, Any]]) -> dict[str, Any]:
     """Every partner attribute as numpy arrays (vectorised; 20,000 partners take a few tens of ms)."""
-    lat, lon = _partner_homes(rng, n, munis)
-    levels, archetype = _partner_skills(rng, n)
+    lat, lon, islander = _partner_homes(rng, n, munis)
+    levels, archetype = _partner_skills(rng, islander)
     rate_mult = np.array([ARCHETYPES[a][2] for a in ARCHETYPES])[archetype]
     top_level = levels.max(axis=1)
-    rate = (2_800 + 1_400 * top_level) * rate_mult * rng.lognormal(0.0, 0.18, size=n)
+    rate = (RATE_BASE + RATE_PER_LEVEL * top_level) * rate_mult * rng.lognormal(0.0, 0.18, size=n)
     preferred, excluded = _partner_preferences(rng, lat, lon, munis)
     return {
         "lat": lat,
@@ -325,14 +335,16 @@ def _position(rng: np.random.Generator, role: Role, on_island: bool, spec: float
     else:
         hours = int(rng.choice([4, 5, 6, 8, 10, 12, 14, 16], p=[0.14, 0.06, 0.14, 0.24, 0.14, 0.14, 0.06, 0.08]))
         onsite = int(rng.choice(4, p=[0.34, 0.34, 0.22, 0.10]))
-    cap = rng.random() < 0.30
+    # A rate cap, when there is one, is what the main required level usually costs, so it bites only sometimes.
+    cap_level = RATE_BASE + RATE_PER_LEVEL * (required[role.main] + 0.5)
+    cap = 1_000 * round(cap_level * rng.uniform(0.95, 1.25) / 1_000) if rng.random() < 0.25 else None
     return {
         "required_skills": required,
         "preferred_skills": dict(sorted(preferred.items(), key=lambda kv: SKILL_INDEX.get(kv[0], 0))),
         "hours_per_week": hours,
         "onsite_days_per_week": onsite,
         "openings": int(rng.choice([1, 2, 3], p=[0.80, 0.15, 0.05])),
-        "max_hourly_rate_yen": int(rng.choice([5_000, 6_000, 7_000, 8_000, 10_000])) if cap else None,
+        "max_hourly_rate_yen": cap,
         "priority": round(float(rng.choice(np.arange(8, 16))) / 10, 1),
     }
 

@@ -45,3 +45,12 @@ def format_loc(loc: tuple[int | str, ...] | list[int | str]) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out
+
+
+class UnknownIdError(LookupError):
+    """An id asked about (partner, position, run) that the problem or store does not hold: HTTP 404."""
+
+    def __init__(self, kind: str, ident: str) -> None:
+        self.kind = kind
+        self.ident = ident
+        super().__init__(f"unknown {kind} {ident!r}")
