@@ -17,5 +17,9 @@ NAME = "count"
 
 def rows(data: ProblemData, cands: Candidates) -> PackingRows:
     return PackingRows(
-        NAME, cands.partner.astype(np.int64), np.ones(len(cands)), data.max_assignments.astype(np.float64), data.partner_ids
+        NAME,
+        cands.partner.astype(np.int64),
+        np.ones(len(cands)),
+        data.max_assignments.astype(np.float64),
+        data.partner_ids,
     )

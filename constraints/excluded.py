@@ -10,16 +10,13 @@ NAME = "excluded"
 
 
 def mask(data: ProblemData, partner: np.ndarray, position: np.ndarray) -> np.ndarray:
-    ok = ~data.excluded_muni[partner, data.position_muni[position]]
-    if len(data.forbidden):
-        ok &= ~np.isin(data.pair_keys(partner, position), data.forbidden_keys)
-    return ok
+    return ~data.excluded_muni[partner, data.position_muni[position]] & ~data.is_forbidden(partner, position)
 
 
 def describe(data: ProblemData, i: int, j: int) -> str:
     m = int(data.position_muni[j])
     if data.excluded_muni[i, m]:
         return f"partner excludes municipality {data.muni_ids[m]}"
-    if len(data.forbidden) and np.isin(data.pair_keys(np.array([i]), np.array([j])), data.forbidden_keys)[0]:
+    if data.is_forbidden(np.array([i]), np.array([j]))[0]:
         return "the pair is forbidden"
     return f"municipality {data.muni_ids[m]} not excluded and the pair not forbidden"

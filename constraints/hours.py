@@ -21,7 +21,9 @@ def mask(data: ProblemData, partner: np.ndarray, position: np.ndarray) -> np.nda
 
 
 def rows(data: ProblemData, cands: Candidates) -> PackingRows:
-    return PackingRows(NAME, cands.partner.astype(np.int64), data.position_hours[cands.position], data.partner_hours, data.partner_ids)
+    return PackingRows(
+        NAME, cands.partner.astype(np.int64), data.position_hours[cands.position], data.partner_hours, data.partner_ids
+    )
 
 
 def describe(data: ProblemData, i: int, j: int) -> str:

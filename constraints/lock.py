@@ -39,7 +39,10 @@ def locked_pair_indices(data: ProblemData, cands: Candidates) -> np.ndarray:
         i, j = int(data.locks[k, 0]), int(data.locks[k, 1])
         rule, detail = first_failing_rule(data, i, j)
         issues.append(
-            Issue(f"locks[{k}]", f"lock {data.partner_ids[i]} -> {data.position_ids[j]} is not eligible: rule {rule}: {detail}")
+            Issue(
+                f"locks[{k}]",
+                f"lock {data.partner_ids[i]} -> {data.position_ids[j]} is not eligible: rule {rule}: {detail}",
+            )
         )
     if issues:
         raise InputError(issues)
@@ -67,6 +70,4 @@ def check_locks_fit(data: ProblemData, cands: Candidates, locked: np.ndarray, fa
 
 
 def _describe_pairs(data: ProblemData, cands: Candidates, members: np.ndarray) -> str:
-    return ", ".join(
-        f"{data.partner_ids[cands.partner[m]]} -> {data.position_ids[cands.position[m]]}" for m in members
-    )
+    return ", ".join(f"{data.partner_ids[cands.partner[m]]} -> {data.position_ids[cands.position[m]]}" for m in members)

@@ -60,17 +60,29 @@ def candidate_pairs(data: ProblemData) -> tuple[np.ndarray, np.ndarray]:
     offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(length) - length, length)
     partner = order[np.repeat(start_skill, length), offsets]
 
-    # Filter by the other required skills, one skill at a time over the prefix pairs.
+    # Filter by the required skills, walking each position's short padded list of them.
+    per_position = (req > 0).sum(axis=1)
+    width = int(per_position.max()) if n_j else 0
+    slot_skill = np.full((n_j, max(width, 1)), n_s, dtype=np.int64)
+    slot_level = np.zeros((n_j, max(width, 1)), dtype=np.int8)
+    rows, cols = np.nonzero(req)
+    slot = np.arange(len(rows)) - np.repeat(np.cumsum(per_position) - per_position, per_position)
+    slot_skill[rows, slot] = cols
+    slot_level[rows, slot] = req[rows, cols]
+    padded = np.zeros((n_p, n_s + 1), dtype=np.int8)
+    padded[:, :n_s] = levels
+    flat_levels = padded.ravel()
     keep = np.ones(total, dtype=bool)
-    for s in np.flatnonzero(req.any(axis=0)):
-        need = data.required[position, s]
-        check = need > 0
-        keep[check] &= levels[partner[check], s] >= need[check]
+    base = partner.astype(np.int64) * (n_s + 1)
+    for t in range(width):
+        keep &= flat_levels[base + slot_skill[position, t]] >= slot_level[position, t]
     return partner[keep], position[keep]
 
 
 def describe(data: ProblemData, i: int, j: int) -> str:
-    needs = [(data.skills[s], int(data.required[j, s]), int(data.levels[i, s])) for s in np.flatnonzero(data.required[j])]
+    needs = [
+        (data.skills[s], int(data.required[j, s]), int(data.levels[i, s])) for s in np.flatnonzero(data.required[j])
+    ]
     if not needs:
         return "the position requires no skill"
     return ", ".join(f"{s} {have} {'>=' if have >= need else '<'} {need}" for s, need, have in needs)

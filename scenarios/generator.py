@@ -82,8 +82,8 @@ ROLES: tuple[Role, ...] = (
          ("procurement", "saas_admin", "product_management", "training")),
     Role("dx", "DX advisor", 0.09, "product_management", ("project_management", "ux_research"),
          ("data_analysis", "saas_admin", "ux_research"), island=True),
-    Role("saas", "SaaS tool trainer", 0.10, "saas_admin", ("training",), ("training", "community", "project_management"),
-         island=True),
+    Role("saas", "SaaS tool trainer", 0.10, "saas_admin", ("training",),
+         ("training", "community", "project_management"), island=True),
     Role("security", "Security advisor", 0.08, "security", ("infrastructure", "procurement"),
          ("training", "sre", "procurement")),
     Role("data", "Data analyst", 0.08, "data_analysis", ("data_engineering", "gis"),
@@ -95,8 +95,8 @@ ROLES: tuple[Role, ...] = (
     Role("procurement", "Procurement advisor", 0.05, "procurement", ("project_management", "infrastructure"),
          ("security", "infrastructure")),
     Role("gis", "GIS specialist", 0.03, "gis", ("data_analysis",), ("data_engineering", "data_analysis")),
-    Role("community", "Community manager", 0.04, "community", ("pr_writing", "ux_research"), ("training", "ux_research"),
-         island=True),
+    Role("community", "Community manager", 0.04, "community", ("pr_writing", "ux_research"),
+         ("training", "ux_research"), island=True),
     Role("infra", "Cloud infrastructure advisor", 0.04, "infrastructure", ("sre", "security"),
          ("security", "procurement")),
     Role("ux", "UX researcher", 0.03, "ux_research", ("ui_design", "product_management"), ("community", "ui_design")),
@@ -110,8 +110,8 @@ ROLES: tuple[Role, ...] = (
 HOME_SHARES = {"ward": 0.50, "tama": 0.16, "west_tama": 0.01, "island": 0.01}
 NEIGHBOUR_ANCHORS: dict[str, tuple[float, tuple[tuple[float, float, float, float], ...]]] = {
     # prefecture: (share, ((lat, lon, weight, jitter_km), ...))
-    "kanagawa": (0.14, ((35.4437, 139.6380, 0.45, 6.0), (35.5308, 139.7029, 0.25, 4.0),
-                        (35.5714, 139.3733, 0.12, 4.0), (35.3389, 139.4905, 0.10, 3.0), (35.4874, 139.4580, 0.08, 3.0))),
+    "kanagawa": (0.14, ((35.4437, 139.6380, 0.45, 6.0), (35.5308, 139.7029, 0.25, 4.0), (35.5714, 139.3733, 0.12, 4.0),
+                        (35.3389, 139.4905, 0.10, 3.0), (35.4874, 139.4580, 0.08, 3.0))),
     "saitama": (0.09, ((35.8617, 139.6455, 0.45, 5.0), (35.8078, 139.7241, 0.25, 3.0),
                        (35.7994, 139.4689, 0.15, 3.0), (35.8911, 139.7909, 0.15, 3.0))),
     "chiba": (0.09, ((35.6074, 140.1065, 0.30, 5.0), (35.6947, 139.9825, 0.25, 3.0), (35.7219, 139.9311, 0.20, 2.5),
@@ -151,6 +151,7 @@ def is_island(code: str) -> bool:
 
 
 def _area(muni: dict[str, Any]) -> str:
+    """ward / tama (cities) / west_tama (towns and villages on the mainland) / island: where people live differs."""
     code = str(muni["code"])
     if is_island(code):
         return "island"
@@ -160,11 +161,13 @@ def _area(muni: dict[str, Any]) -> str:
 
 
 def _population(muni: dict[str, Any]) -> float:
+    """Sampling weight for homes and postings; towns and villages have no population in the CSV."""
     pop = muni.get("population")
     return float(pop) if pop else float(FALLBACK_POPULATION.get(str(muni["code"]), 10_000))
 
 
 def _haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """Great-circle km as in PROBLEM.md section 3 (kept here so the generator does not depend on the solver)."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
     a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin((np.radians(lon2) - np.radians(lon1)) / 2) ** 2
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
@@ -178,7 +181,10 @@ def _top_k(keys: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rows, order[take]
 
 
-def _choice(rng: np.random.Generator, values: Sequence[float], probs: Sequence[float], size: int) -> np.ndarray:
+def _choice(
+    rng: np.random.Generator, values: Sequence[int], probs: Sequence[float] | np.ndarray, size: int
+) -> np.ndarray:
+    """`size` draws of `values` with the given (unnormalised) probabilities."""
     p = np.asarray(probs, dtype=np.float64)
     return np.asarray(values)[rng.choice(len(p), size=size, p=p / p.sum())]
 
@@ -243,13 +249,10 @@ def _partner_skills(rng: np.random.Generator, islander: np.ndarray) -> tuple[np.
 
 
 def _partner_preferences(
-    rng: np.random.Generator, lat: np.ndarray, lon: np.ndarray, munis: list[dict[str, Any]]
+    rng: np.random.Generator, dist: np.ndarray, munis: list[dict[str, Any]]
 ) -> tuple[list[list[str]], list[list[str]]]:
     """Preferred municipalities near home (0-3 of them); rarely one excluded (their own employer, say)."""
-    n = len(lat)
-    m_lat = np.array([m["lat"] for m in munis])
-    m_lon = np.array([m["lon"] for m in munis])
-    dist = _haversine_km(lat[:, None], lon[:, None], m_lat[None, :], m_lon[None, :])
+    n = len(dist)
     n_pref = rng.choice(4, size=n, p=[0.45, 0.30, 0.17, 0.08])
     keys = -dist / 4.0 + rng.gumbel(size=dist.shape)  # mostly the nearest few
     rows, cols = _top_k(keys, n_pref)
@@ -274,14 +277,20 @@ def _generate_partners(rng: np.random.Generator, n: int, munis: list[dict[str, A
     rate_mult = np.array([ARCHETYPES[a][2] for a in ARCHETYPES])[archetype]
     top_level = levels.max(axis=1)
     rate = (RATE_BASE + RATE_PER_LEVEL * top_level) * rate_mult * rng.lognormal(0.0, 0.18, size=n)
-    preferred, excluded = _partner_preferences(rng, lat, lon, munis)
+    m_lat = np.array([m["lat"] for m in munis], dtype=np.float64)
+    m_lon = np.array([m["lon"] for m in munis], dtype=np.float64)
+    dist = _haversine_km(lat[:, None], lon[:, None], m_lat[None, :], m_lon[None, :])  # (partners, municipalities)
+    preferred, excluded = _partner_preferences(rng, dist, munis)
+    onsite = _choice(rng, range(6), [0.35, 0.25, 0.20, 0.10, 0.04, 0.06], n)
     return {
         "lat": lat,
         "lon": lon,
+        "dist_km": dist,
         "levels": levels,
-        "hours": _choice(rng, [4, 6, 8, 10, 12, 16, 20, 24], [0.08, 0.10, 0.22, 0.16, 0.18, 0.14, 0.07, 0.05], n),
+        # Side-job hours come in half-day blocks of 4 hours.
+        "hours": _choice(rng, [4, 8, 12, 16, 20, 24], [0.10, 0.30, 0.22, 0.20, 0.10, 0.08], n),
         "rate": (np.round(np.clip(rate, 3_000, 12_000) / 100) * 100).astype(np.int64),
-        "onsite": _choice(rng, range(6), [0.35, 0.25, 0.20, 0.10, 0.04, 0.06], n),
+        "onsite": np.where(islander, np.maximum(onsite, 1), onsite),  # islanders can reach their own office
         "commute": _choice(rng, [45, 60, 75, 90, 105, 120, 150], [0.06, 0.20, 0.16, 0.26, 0.10, 0.18, 0.04], n),
         "max_assignments": _choice(rng, [1, 2, 3], [0.45, 0.40, 0.15], n),
         "name_initial": rng.integers(len(INITIALS), size=n),
@@ -294,18 +303,23 @@ def _generate_partners(rng: np.random.Generator, n: int, munis: list[dict[str, A
 # --------------------------------------------------------------------------------------------------------- positions
 
 
-def _recruiting(rng: np.random.Generator, munis: list[dict[str, Any]], n_recruiting: int) -> tuple[list[int], list[int]]:
+def _recruiting(
+    rng: np.random.Generator, munis: list[dict[str, Any]], n_recruiting: int
+) -> tuple[list[int], list[int]]:
     """Indices of recruiting mainland and island municipalities; island ones start with 大島町 and 八丈町."""
     islands = [k for k, m in enumerate(munis) if _area(m) == "island"]
     mainland = [k for k, m in enumerate(munis) if _area(m) != "island"]
     n_island = min(len(islands), max(2, n_recruiting * 9 // 62), n_recruiting // 2)
+    n_island = min(len(islands), max(n_island, n_recruiting - len(mainland)))  # a list with few mainland ones
     first = [k for k in islands if str(munis[k]["code"]) in ("13361", "13401")]
     rest = [k for k in islands if k not in first]
     extra = rng.permutation(np.array(rest, dtype=np.int64)).tolist()
     island_pick = (first + extra)[:n_island]
     n_main = min(len(mainland), n_recruiting - len(island_pick))
     weights = np.sqrt([_population(munis[k]) for k in mainland])
-    main_pick = rng.choice(np.array(mainland), size=n_main, replace=False, p=weights / weights.sum()).tolist()
+    main_pick = (
+        rng.choice(np.array(mainland), size=n_main, replace=False, p=weights / weights.sum()).tolist() if n_main else []
+    )
     return sorted(main_pick), sorted(island_pick)
 
 
@@ -317,35 +331,39 @@ def _spread(rng: np.random.Generator, n_items: int, weights: np.ndarray) -> np.n
     return base + rng.multinomial(n_items - int(base.sum()), weights / weights.sum())
 
 
-def _position(rng: np.random.Generator, role: Role, on_island: bool, spec: float) -> dict[str, Any]:
-    """One posting of the given role; the `spec` of the pool raises levels and the odds of a second skill."""
-    lo, hi = np.array([0.35, 0.45, 0.20]), np.array([0.10, 0.45, 0.45])
-    required = {role.main: 2 if on_island else int(rng.choice([2, 3, 4], p=lo + spec * (hi - lo)))}
-    if not on_island and rng.random() < 0.30 + 0.60 * spec:
-        lo2, hi2 = np.array([0.60, 0.40, 0.0]), np.array([0.35, 0.50, 0.15])
-        second = role.second[int(rng.integers(len(role.second)))]
-        required[second] = int(rng.choice([2, 3, 4], p=lo2 + spec * (hi2 - lo2)))
-    pool = [s for s in role.preferred if s not in required]
-    n_pref = min(len(pool), int(rng.choice(3, p=[0.30, 0.45, 0.25])))
-    preferred = {
-        s: round(float(rng.uniform(0.3, 2.0)), 1) for s in rng.permutation(np.array(pool))[:n_pref].tolist()
-    }
-    if on_island:
-        hours, onsite = int(rng.choice([4, 6, 8])), int(rng.choice([1, 2, 3], p=[0.5, 0.35, 0.15]))
-    else:
-        hours = int(rng.choice([4, 5, 6, 8, 10, 12, 14, 16], p=[0.14, 0.06, 0.14, 0.24, 0.14, 0.14, 0.06, 0.08]))
-        onsite = int(rng.choice(4, p=[0.34, 0.34, 0.22, 0.10]))
-    # A rate cap, when there is one, is what the main required level usually costs, so it bites only sometimes.
-    cap_level = RATE_BASE + RATE_PER_LEVEL * (required[role.main] + 0.5)
-    cap = 1_000 * round(cap_level * rng.uniform(0.95, 1.25) / 1_000) if rng.random() < 0.25 else None
+def _position_draws(rng: np.random.Generator, on_island: np.ndarray, spec: float) -> dict[str, np.ndarray]:
+    """Every random attribute of the postings at once (one numpy call each, not one per posting).
+
+    `spec` (0 for the real pool, 1 at 20,000 partners) raises the required levels and the odds of a second
+    required skill, which keeps the number of eligible partners per posting in the tens as the pool grows.
+    """
+    n = len(on_island)
+    lo, hi = np.array([0.35, 0.45, 0.20]), np.array([0.05, 0.40, 0.55])
+    lo2, hi2 = np.array([0.60, 0.40, 0.0]), np.array([0.25, 0.50, 0.25])
+    island_roles = [k for k, r in enumerate(ROLES) if r.island]
+    role = np.where(
+        on_island,
+        _choice(rng, island_roles, [ROLES[k].share for k in island_roles], n),
+        _choice(rng, range(len(ROLES)), [r.share for r in ROLES], n),
+    )
+    hours = _choice(rng, [4, 8, 12, 16], [0.30, 0.38, 0.20, 0.12], n)
+    onsite = _choice(rng, range(4), [0.34, 0.34, 0.22, 0.10], n)
     return {
-        "required_skills": required,
-        "preferred_skills": dict(sorted(preferred.items(), key=lambda kv: SKILL_INDEX.get(kv[0], 0))),
-        "hours_per_week": hours,
-        "onsite_days_per_week": onsite,
-        "openings": int(rng.choice([1, 2, 3], p=[0.80, 0.15, 0.05])),
-        "max_hourly_rate_yen": cap,
-        "priority": round(float(rng.choice(np.arange(8, 16))) / 10, 1),
+        "role": role,
+        "main_level": np.where(on_island, 2, _choice(rng, [2, 3, 4], lo + spec * (hi - lo), n)),
+        "has_second": ~on_island & (rng.random(n) < 0.30 + 0.65 * spec),
+        "second_pick": rng.random(n),
+        "second_level": _choice(rng, [2, 3, 4], lo2 + spec * (hi2 - lo2), n),
+        "n_preferred": _choice(rng, range(3), [0.30, 0.45, 0.25], n),
+        "preferred_order": rng.random((n, max(len(r.preferred) for r in ROLES))),
+        "preferred_weight": np.round(rng.uniform(0.3, 2.0, size=(n, 2)), 1),
+        # Island postings are short and on site: the office wants someone on the island.
+        "hours": np.where(on_island, _choice(rng, [4, 8], [1, 1], n), hours),
+        "onsite": np.where(on_island, _choice(rng, [1, 2, 3], [0.5, 0.35, 0.15], n), onsite),
+        "openings": _choice(rng, [1, 2, 3], [0.80, 0.15, 0.05], n),
+        "has_cap": rng.random(n) < 0.25,
+        "cap_factor": rng.uniform(0.95, 1.25, size=n),
+        "priority": rng.integers(8, 16, size=n) / 10,
     }
 
 
@@ -354,46 +372,67 @@ def _generate_positions(
 ) -> list[dict[str, Any]]:
     """Positions spread over the recruiting municipalities (more in bigger ones), a few on-site on the islands."""
     main, islands = _recruiting(rng, munis, n_recruiting)
-    n_island_pos = min(n_positions // 2, max(len(islands), n_positions // 60)) if islands else 0
-    counts = {}
+    if not islands or not main:
+        n_island_pos = n_positions if islands else 0
+    else:  # a few: one per island office, ~1.7% at larger sizes
+        n_island_pos = min(n_positions // 2, max(len(islands), n_positions // 60))
+    counts: dict[int, int] = {}
     for group, n_items in ((main, n_positions - n_island_pos), (islands, n_island_pos)):
         weights = np.sqrt(np.array([_population(munis[k]) for k in group], dtype=np.float64))
         counts.update(zip(group, _spread(rng, n_items, weights).tolist(), strict=True))
-    shares = np.array([r.share for r in ROLES])
-    island_roles = [r for r in ROLES if r.island]
-    island_shares = np.array([r.share for r in island_roles])
+    owner = [k for k in sorted(counts) for _ in range(counts[k])]
+    on_island = np.array([k in islands for k in owner], dtype=bool)
+    d = {key: value.tolist() for key, value in _position_draws(rng, on_island, spec).items()}
     positions: list[dict[str, Any]] = []
-    for k in sorted(counts):
-        code, on_island = str(munis[k]["code"]), k in islands
-        serial: dict[str, int] = {}
-        for _ in range(counts[k]):
-            if on_island:
-                role = island_roles[int(rng.choice(len(island_roles), p=island_shares / island_shares.sum()))]
-            else:
-                role = ROLES[int(rng.choice(len(ROLES), p=shares / shares.sum()))]
-            serial[role.slug] = serial.get(role.slug, 0) + 1
-            body = _position(rng, role, on_island, spec)
-            positions.append(
-                {"id": f"{code}-{role.slug}-{serial[role.slug]:02d}", "municipality": code, "title": role.title, **body}
-            )
+    serial: dict[tuple[int, str], int] = {}
+    for j, k in enumerate(owner):
+        role = ROLES[d["role"][j]]
+        required = {role.main: d["main_level"][j]}
+        if d["has_second"][j]:
+            required[role.second[int(d["second_pick"][j] * len(role.second))]] = d["second_level"][j]
+        rank = d["preferred_order"][j]  # random order of the role's preferred pool
+        pool = sorted((s for s in role.preferred if s not in required), key=lambda s: rank[role.preferred.index(s)])
+        chosen = sorted(pool[: d["n_preferred"][j]], key=SKILL_INDEX.__getitem__)
+        cap = RATE_BASE + RATE_PER_LEVEL * (d["main_level"][j] + 0.5)  # what that level usually costs
+        code = str(munis[k]["code"])
+        serial[k, role.slug] = serial.get((k, role.slug), 0) + 1
+        positions.append(
+            {
+                "id": f"{code}-{role.slug}-{serial[k, role.slug]:02d}",
+                "municipality": code,
+                "title": role.title,
+                "required_skills": required,
+                "preferred_skills": dict(zip(chosen, d["preferred_weight"][j], strict=False)),
+                "hours_per_week": d["hours"][j],
+                "onsite_days_per_week": d["onsite"][j],
+                "openings": d["openings"][j],
+                "max_hourly_rate_yen": 1_000 * round(cap * d["cap_factor"][j] / 1_000) if d["has_cap"][j] else None,
+                "priority": d["priority"][j],
+            }
+        )
     return positions
 
 
 def _budgets(
     rng: np.random.Generator, positions: list[dict[str, Any]], munis: list[dict[str, Any]], median_rate: float
 ) -> dict[str, int | None]:
-    """Per recruiting municipality, 50-80% of filling every opening at the median rate; a few have no limit."""
+    """Per recruiting municipality, a budget around what filling every opening at the median rate costs.
+
+    The spread follows the spec's Tokyo-sized conformance cases: about a third of the
+    municipalities cannot afford all their openings (down to a quarter of the need),
+    so choices matter there, while others have room to spare; a few have no limit.
+    """
     need: dict[str, float] = {}
     for pos in positions:
         cost = median_rate * pos["hours_per_week"] * PERIOD_WEEKS * pos["openings"]
         need[pos["municipality"]] = need.get(pos["municipality"], 0.0) + cost
     codes = [str(m["code"]) for m in munis if str(m["code"]) in need]
-    factor = rng.uniform(0.5, 0.8, size=len(codes))
+    factor = np.clip(rng.lognormal(mean=np.log(1.4), sigma=0.8, size=len(codes)), 0.25, 8.0)
     n_unlimited = max(1, round(0.1 * len(codes))) if len(codes) >= 5 else 0
     unlimited = set(rng.choice(np.array(codes, dtype=object), size=n_unlimited, replace=False).tolist())
     budgets: dict[str, int | None] = {}
     for code, f in zip(codes, factor.tolist(), strict=True):
-        budgets[code] = None if code in unlimited else max(10_000, round(need[code] * f / 10_000) * 10_000)
+        budgets[code] = None if code in unlimited else max(100_000, round(need[code] * f / 100_000) * 100_000)
     return budgets
 
 
@@ -402,19 +441,19 @@ def _incumbents(
 ) -> list[tuple[int, int]]:
     """A handful of current placements that are plausible: skills, hours, on-site days and commute all fit."""
     n_positions = len(positions)
-    if n_positions == 0 or len(partners["lat"]) == 0:
+    if n_positions == 0 or len(partners["hours"]) == 0:
         return []
     n_wanted = min(n_positions, max(3, n_positions // 30))
-    where = {str(m["code"]): (m["lat"], m["lon"]) for m in munis}
+    column = {str(m["code"]): k for k, m in enumerate(munis)}
+    excluded = np.array([codes[0] if codes else "" for codes in partners["excluded"]], dtype=object)
     pairs: list[tuple[int, int]] = []
     for j in sorted(rng.choice(n_positions, size=n_wanted, replace=False).tolist()):
         pos = positions[j]
-        ok = partners["hours"] >= pos["hours_per_week"]
+        ok = (partners["hours"] >= pos["hours_per_week"]) & (excluded != pos["municipality"])
         for skill, level in pos["required_skills"].items():
             ok &= partners["levels"][:, SKILL_INDEX[skill]] >= level
         if pos["onsite_days_per_week"] > 0:
-            lat, lon = where[pos["municipality"]]
-            commute = 15 + 2.6 * _haversine_km(partners["lat"], partners["lon"], np.float64(lat), np.float64(lon))
+            commute = 15 + 2.6 * partners["dist_km"][:, column[pos["municipality"]]]  # PROBLEM.md section 3
             ok &= (partners["onsite"] >= pos["onsite_days_per_week"]) & (commute <= partners["commute"])
         candidates = np.nonzero(ok)[0]
         if len(candidates):
@@ -434,9 +473,15 @@ def generate_problem(
 ) -> dict[str, Any]:
     """A realistic problem file (a JSON-ready dict); the same arguments give the same dict.
 
+    Partners (ids P000001...) have 1-4 skills from the skills.md vocabulary (a main one from an archetype mix
+    plus related ones), levels mostly 2-4, homes around the 23 wards, Tama, Kanagawa, Saitama and Chiba with
+    ~1% on the islands, ~35% remote-only, rates 3,000-12,000 yen rising with skill level. Positions (ids like
+    "13207-creator-01") come from `n_recruiting` municipalities (default min(62, max(20, n_positions // 7)));
+    a few are on-site on the islands. Budgets are 50-80% of filling every opening at the median rate.
+    Every municipality is listed; locks and forbidden pairs are empty, incumbents a handful.
+
     Partners, positions and the extras draw from independent streams of `seed`, so changing
-    `n_positions` leaves the partners as they were. `n_recruiting` (default
-    min(62, max(20, n_positions // 7))) municipalities post positions; every municipality is listed.
+    `n_positions` leaves the partners as they were.
     """
     if n_partners < 0 or n_positions < 0:
         raise ValueError("n_partners and n_positions must be >= 0")

@@ -6,4 +6,15 @@ from solver.outcome import StopFlag
 from solver.result import Result
 from solver.solve import Progress, solve
 
-__all__ = ["InputError", "Issue", "UnknownIdError", "Problem", "Progress", "Result", "StopFlag", "load_problem", "parse_problem", "solve"]
+__all__ = [
+    "InputError",
+    "Issue",
+    "Problem",
+    "Progress",
+    "Result",
+    "StopFlag",
+    "UnknownIdError",
+    "load_problem",
+    "parse_problem",
+    "solve",
+]

@@ -115,12 +115,26 @@ class ProblemData:
     def incumbent_keys(self) -> np.ndarray:
         return np.unique(self.pair_keys(self.incumbents[:, 0], self.incumbents[:, 1]))
 
+    def is_forbidden(self, partner: np.ndarray, position: np.ndarray) -> np.ndarray:
+        return _member(self.pair_keys(partner, position), self.forbidden_keys)
+
+    def is_incumbent(self, partner: np.ndarray, position: np.ndarray) -> np.ndarray:
+        return _member(self.pair_keys(partner, position), self.incumbent_keys)
+
     def pair_keys(self, partner: np.ndarray, position: np.ndarray) -> np.ndarray:
         return partner.astype(np.int64) * max(self.n_positions, 1) + position.astype(np.int64)
 
     def cost(self, partner: np.ndarray, position: np.ndarray) -> np.ndarray:
         """Yen for the period: hourly rate x weekly hours x weeks."""
         return self.hourly_rate[partner] * self.position_hours[position] * self.problem.period_weeks
+
+
+def _member(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """keys in sorted_keys, by binary search: the sorted side is a short list of pairs."""
+    if len(sorted_keys) == 0:
+        return np.zeros(len(keys), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return sorted_keys[at] == keys
 
 
 def _pairs(problem: Problem, kind: str, partner_index: dict[str, int], position_index: dict[str, int]) -> np.ndarray:

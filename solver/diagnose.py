@@ -40,9 +40,7 @@ def no_eligible_detail(data: ProblemData, j: int) -> str:
     if have_skills == 0:
         near = data.levels[:, data.required[j] > 0] >= (data.required[j][data.required[j] > 0] - 1)
         close = int(near.all(axis=1).sum()) if near.size else 0
-        return f"no partner has {_skill_text(data, j)}" + (
-            f"; {close} partner(s) are one level short" if close else ""
-        )
+        return f"no partner has {_skill_text(data, j)}" + (f"; {close} partner(s) are one level short" if close else "")
     furthest = int(first[first >= 0].max())
     stopped = ", ".join(
         f"{int(counts[k])} {RULE_PHRASES[name]} ({name})"
@@ -61,7 +59,9 @@ def unfilled_positions(data: ProblemData, cands: Candidates, chosen: np.ndarray)
     eligible = np.bincount(cands.position, minlength=data.n_positions)
     worth = np.bincount(cands.position[cands.score > 0], minlength=data.n_positions)
     spent = np.bincount(data.position_muni[cands.position[chosen]], weights=cands.cost[chosen], minlength=data.n_munis)
-    hours_used = np.bincount(cands.partner[chosen], weights=data.position_hours[cands.position[chosen]], minlength=data.n_partners)
+    hours_used = np.bincount(
+        cands.partner[chosen], weights=data.position_hours[cands.position[chosen]], minlength=data.n_partners
+    )
     count_used = np.bincount(cands.partner[chosen], minlength=data.n_partners)
     out = []
     for j in np.flatnonzero(filled < data.openings).tolist():
@@ -71,7 +71,9 @@ def unfilled_positions(data: ProblemData, cands: Candidates, chosen: np.ndarray)
             reason, detail = "no_eligible_partner", no_eligible_detail(data, j)
         elif worth[j] == 0:
             reason = "not_worth"
-            detail = f"its {eligible[j]} eligible partner(s) all score <= 0 (commute and cost penalties outweigh the fit)"
+            detail = (
+                f"its {eligible[j]} eligible partner(s) all score <= 0 (commute and cost penalties outweigh the fit)"
+            )
         elif not (mine := np.flatnonzero((cands.position == j) & ~chosen & (cands.score > 0))).size:
             reason = "not_worth"
             detail = (
@@ -143,7 +145,9 @@ def municipality_summaries(data: ProblemData, cands: Candidates, chosen: np.ndar
 
 def partner_summaries(data: ProblemData, cands: Candidates, chosen: np.ndarray) -> list[PartnerSummary]:
     placements = np.bincount(cands.partner[chosen], minlength=data.n_partners)
-    hours = np.bincount(cands.partner[chosen], weights=data.position_hours[cands.position[chosen]], minlength=data.n_partners)
+    hours = np.bincount(
+        cands.partner[chosen], weights=data.position_hours[cands.position[chosen]], minlength=data.n_partners
+    )
     eligible = np.bincount(cands.partner, minlength=data.n_partners)
     out = []
     for i, partner in enumerate(data.problem.partners):
@@ -154,7 +158,9 @@ def partner_summaries(data: ProblemData, cands: Candidates, chosen: np.ndarray) 
         elif eligible[i] == 0:
             note = "eligible for no position"
         else:
-            note = f"eligible for {int(eligible[i])} position(s), all filled by better-scoring partners or out of budget"
+            note = (
+                f"eligible for {int(eligible[i])} position(s), all filled by better-scoring partners or out of budget"
+            )
         out.append(
             PartnerSummary(
                 id=partner.id,

@@ -75,9 +75,7 @@ class Municipality(_Frozen):
     name: str
     lat: Annotated[Number, Field(ge=-90, le=90)]
     lon: Annotated[Number, Field(ge=-180, le=180)]
-    budget_yen: NonNegativeInt | None = Field(
-        description="Budget for the period in yen; null means no limit."
-    )
+    budget_yen: NonNegativeInt | None = Field(description="Budget for the period in yen; null means no limit.")
 
 
 class Position(_Frozen):
@@ -202,7 +200,9 @@ def check_references(problem: Problem) -> list[Issue]:
             issues.append(Issue(f"commute_minutes[{k}].municipality", f"unknown municipality {entry.municipality!r}"))
         key = (entry.partner, entry.municipality)
         if key in seen_commute:
-            issues.append(Issue(f"commute_minutes[{k}]", f"duplicate entry for {key} (also commute_minutes[{seen_commute[key]}])"))
+            issues.append(
+                Issue(f"commute_minutes[{k}]", f"duplicate entry for {key} (also commute_minutes[{seen_commute[key]}])")
+            )
         seen_commute.setdefault(key, k)
     for kind in ("locks", "forbidden", "incumbents"):
         _check_pair_list(kind, getattr(problem, kind), partners, positions, issues)
@@ -227,8 +227,9 @@ def parse_problem(data: Any) -> Problem:
     return problem
 
 
-def _reject_constant(token: str) -> float:
-    raise ValueError(f"{token} is not a finite number")
+def _non_finite_constant(token: str) -> float:
+    """NaN / Infinity decode to floats, so that validation rejects them naming the field they sit in."""
+    return float(token)
 
 
 def read_document(path: str | Path) -> Any:
@@ -248,7 +249,7 @@ def read_document(path: str | Path) -> Any:
         except yaml.YAMLError as error:
             raise InputError(Issue(str(path), f"invalid YAML: {error}")) from None
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_non_finite_constant)
     except ValueError as error:
         raise InputError(Issue(str(path), f"invalid JSON: {error}")) from None
 

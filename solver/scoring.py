@@ -80,10 +80,7 @@ def score_pairs(data: ProblemData, partner: np.ndarray, position: np.ndarray) ->
     cost = data.cost(partner, position)
     cost_pen = budget.penalty(data, partner, position)
     preferred = data.preferred_muni[partner, data.position_muni[position]]
-    if len(data.incumbents):
-        incumbent = np.isin(data.pair_keys(partner, position), data.incumbent_keys)
-    else:
-        incumbent = np.zeros(len(partner), dtype=bool)
+    incumbent = data.is_incumbent(partner, position)
     score = (
         data.priority[position] * (w.fill + w.skill * fit)
         + w.preference * preferred
@@ -100,7 +97,7 @@ def eligible_pairs(data: ProblemData) -> tuple[np.ndarray, np.ndarray]:
     for rule in ELIGIBILITY_RULES[1:]:
         keep = rule.mask(data, partner, position)
         partner, position = partner[keep], position[keep]
-    order = np.lexsort((partner, position))
+    order = np.argsort(position.astype(np.int64) * max(data.n_partners, 1) + partner, kind="stable")
     return partner[order].astype(np.int32), position[order].astype(np.int32)
 
 

@@ -16,7 +16,7 @@ from solver import cpsat_engine, highs_engine
 from solver.data import ProblemData, compile_problem
 from solver.diagnose import municipality_summaries, partner_summaries, unfilled_positions
 from solver.greedy import greedy
-from solver.model import AssignmentModel, Component, build_model
+from solver.model import AssignmentModel, build_model
 from solver.models import Problem, parse_problem
 from solver.outcome import ComponentOutcome, StopFlag
 from solver.result import Assignment, Reproducibility, Result, Stats
@@ -86,7 +86,9 @@ def _solve_components(
     for k, comp in enumerate(model.components):
         outcome: ComponentOutcome
         if comp.is_free():
-            outcome = ComponentOutcome(np.ones(comp.n_vars, dtype=bool), float(comp.score.sum()), float(comp.score.sum()), True)
+            outcome = ComponentOutcome(
+                np.ones(comp.n_vars, dtype=bool), float(comp.score.sum()), float(comp.score.sum()), True
+            )
         elif comp.is_unit_single_row():
             take = np.zeros(comp.n_vars, dtype=bool)
             take[np.argsort(-comp.score, kind="stable")[: int(np.floor(comp.capacity[0] + 1e-9))]] = True
@@ -108,6 +110,10 @@ def _solve_components(
         if outcome.objective < start_values[k] - 1e-12 and not outcome.optimal:
             bound = max(outcome.bound, start_values[k])
             outcome = ComponentOutcome(starts[k], start_values[k], bound, False, outcome.interrupted)
+        if hint_mask is not None and start_values[k] >= outcome.objective - 1e-9:
+            # A tie: keep the allocation built from the hint, so a re-solve moves only what it must.
+            bound = max(outcome.bound, start_values[k])
+            outcome = ComponentOutcome(starts[k], start_values[k], bound, outcome.optimal, outcome.interrupted)
         chosen[comp.pairs[outcome.chosen]] = True
         best[k], bounds[k] = outcome.objective, max(outcome.bound, outcome.objective)
         optimal &= outcome.optimal

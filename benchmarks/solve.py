@@ -1,0 +1,143 @@
+"""Time to proven optimality: enmusubi end to end against a plain HiGHS MIP of the same model.
+
+- 900 x 150 through the CLI (`enmusubi solve`), wall time of the whole process;
+- 2,000 x 300: `solver.solve` against a plain HiGHS MIP (one binary per eligible pair
+  with a positive score, every openings / hours / count / budget row, no presolve of
+  ours, no components, HiGHS defaults but the same gap tolerances), side by side;
+- 20,000 x 2,000: `solver.solve` with a time limit (status, gap).
+Run: .venv/bin/python -m benchmarks.solve [--time-limit S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import highspy
+import numpy as np
+
+from benchmarks.common import SEED, write
+from constraints import PACKING_RULES
+from scenarios.generator import generate_problem
+from solver import parse_problem, solve
+from solver.data import compile_problem
+from solver.outcome import MIP_ABSOLUTE_GAP, MIP_RELATIVE_GAP
+from solver.scoring import score_candidates
+
+REPEATS = 3
+
+
+def plain_highs(problem: dict[str, Any], time_limit: float) -> dict[str, Any]:
+    """The textbook MIP of PROBLEM.md §6, handed to HiGHS as it is."""
+    started = time.perf_counter()
+    data = compile_problem(parse_problem(problem))
+    cands = score_candidates(data)
+    keep = np.flatnonzero(cands.score > 0)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", MIP_RELATIVE_GAP)
+    h.setOptionValue("mip_abs_gap", MIP_ABSOLUTE_GAP)
+    h.setOptionValue("time_limit", time_limit)
+    lp = highspy.HighsLp()
+    n = len(keep)
+    rows, cols, vals, upper = [], [], [], []
+    offset = 0
+    for rule in PACKING_RULES:
+        family = rule.rows(data, cands)
+        r = family.row_of_pair[keep]
+        inside = r >= 0
+        rows.append(offset + r[inside])
+        cols.append(np.flatnonzero(inside))
+        vals.append(family.coef[keep][inside])
+        upper.append(family.capacity)
+        offset += len(family.capacity)
+    a_row, a_col, a_val = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+    order = np.lexsort((a_row, a_col))
+    lp.num_col_, lp.num_row_ = n, offset
+    lp.col_cost_ = cands.score[keep]
+    lp.col_lower_, lp.col_upper_ = np.zeros(n), np.ones(n)
+    lp.row_lower_ = np.full(offset, -highspy.kHighsInf)
+    lp.row_upper_ = np.concatenate(upper)
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.searchsorted(a_col[order], np.arange(n + 1)).astype(np.int32)
+    lp.a_matrix_.index_ = a_row[order].astype(np.int32)
+    lp.a_matrix_.value_ = a_val[order]
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * n
+    h.passModel(lp)
+    h.run()
+    info = h.getInfo()
+    return {
+        "seconds": time.perf_counter() - started,
+        "optimal": h.getModelStatus() == highspy.HighsModelStatus.kOptimal,
+        "objective": info.objective_function_value,
+        "bound": info.mip_dual_bound,
+    }
+
+
+def ours(problem: dict[str, Any], time_limit: float) -> dict[str, Any]:
+    started = time.perf_counter()
+    result = solve(parse_problem(problem), time_limit_seconds=time_limit)
+    return {
+        "seconds": time.perf_counter() - started,
+        "optimal": result.status == "optimal",
+        "objective": result.objective,
+        "bound": result.best_bound,
+        "gap": result.gap,
+        "eligible_pairs": result.stats.eligible_pairs,
+        "variables": result.stats.variables,
+        "components": result.stats.components,
+    }
+
+
+def cli(problem: dict[str, Any]) -> dict[str, Any]:
+    exe = Path(sys.executable).with_name("enmusubi")
+    times, status = [], None
+    with tempfile.TemporaryDirectory() as tmp:
+        src, out = Path(tmp) / "problem.json", Path(tmp) / "result.json"
+        src.write_text(json.dumps(problem))
+        for _ in range(REPEATS):
+            started = time.perf_counter()
+            subprocess.run([str(exe), "solve", str(src), "--out", str(out), "--quiet"], check=True)
+            times.append(time.perf_counter() - started)
+            status = json.loads(out.read_text())["status"]
+    return {"seconds_median": sorted(times)[len(times) // 2], "seconds": times, "status": status}
+
+
+def main() -> dict[str, Any]:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--time-limit", type=float, default=600.0)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[SEED])
+    args = parser.parse_args()
+    figures: dict[str, Any] = {"time_limit_seconds": args.time_limit, "cli_900x150": [], "2000x300": [], "20000x2000": []}
+    for seed in args.seeds:
+        small = generate_problem(900, 150, seed=seed)
+        row = {"seed": seed, **cli(small)}
+        figures["cli_900x150"].append(row)
+        print(f"900x150 seed {seed}: CLI end to end {row['seconds_median']:.2f} s (median of {REPEATS}), {row['status']}")
+        medium = generate_problem(2_000, 300, seed=seed)
+        mine = ours(medium, args.time_limit)
+        plain = plain_highs(medium, args.time_limit)
+        ratio = mine["seconds"] / plain["seconds"]
+        figures["2000x300"].append({"seed": seed, "enmusubi": mine, "plain_highs": plain, "time_ratio": ratio})
+        print(
+            f"2000x300 seed {seed}: enmusubi {mine['seconds']:.2f} s ({'optimal' if mine['optimal'] else 'not proven'}), "
+            f"plain HiGHS {plain['seconds']:.2f} s ({'optimal' if plain['optimal'] else 'not proven'}), ratio {ratio:.2f}",
+            flush=True,
+        )
+    big = generate_problem(20_000, 2_000, seed=SEED)
+    mine = ours(big, min(args.time_limit, 120.0))
+    figures["20000x2000"].append({"seed": SEED, "enmusubi": mine})
+    print(f"20000x2000: enmusubi {mine['seconds']:.2f} s, optimal={mine['optimal']}, gap {mine['gap']:.2e}")
+    print("written", write("solve", figures))
+    return figures
+
+
+if __name__ == "__main__":
+    main()
