@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 from ortools.sat.python import cp_model
 
-from solver.integerize import integer_rows, integer_scores, score_from_integer
+from solver.integerize import SCORE_SCALE, integer_rows, integer_scores, score_from_integer
 from solver.model import Component
-from solver.outcome import ComponentOutcome, ProgressHook, StopFlag
+from solver.outcome import MIP_ABSOLUTE_GAP, ComponentOutcome, ProgressHook, StopFlag
 
 VERSION = f"CP-SAT (OR-Tools {__import__('ortools').__version__})"
 
@@ -34,6 +34,7 @@ def solve_component(
     seed: int,
     stop: StopFlag | None = None,
     on_progress: ProgressHook | None = None,
+    absolute_gap: float = MIP_ABSOLUTE_GAP,
     workers: int = 1,
 ) -> ComponentOutcome:
     model = cp_model.CpModel()
@@ -51,6 +52,7 @@ def solve_component(
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = int(seed)
+    solver.parameters.absolute_gap_limit = absolute_gap * SCORE_SCALE
     if workers > 1:
         solver.parameters.interleave_search = True
     if time_limit is not None:

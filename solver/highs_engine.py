@@ -11,7 +11,6 @@ import numpy as np
 
 from solver.model import Component
 from solver.outcome import MIP_ABSOLUTE_GAP, MIP_RELATIVE_GAP, ComponentOutcome, ProgressHook, StopFlag
-from solver.patterns import pattern_model
 
 log = logging.getLogger(__name__)
 VERSION = f"HiGHS {version('highspy')}"
@@ -32,32 +31,24 @@ def _silence_banner() -> None:
 _silence_banner()
 
 
-def _lp(
-    cost: np.ndarray, a_row: np.ndarray, a_col: np.ndarray, a_val: np.ndarray, upper: np.ndarray
-) -> highspy.HighsLp:
-    n, m = len(cost), len(upper)
+def _lp(component: Component) -> highspy.HighsLp:
+    n, m = component.n_vars, component.n_rows
     lp = highspy.HighsLp()
     lp.num_col_ = n
     lp.num_row_ = m
-    lp.col_cost_ = cost.astype(np.float64)
+    lp.col_cost_ = component.score.astype(np.float64)
     lp.col_lower_ = np.zeros(n)
     lp.col_upper_ = np.ones(n)
     lp.row_lower_ = np.full(m, -highspy.kHighsInf)
-    lp.row_upper_ = upper.astype(np.float64)
+    lp.row_upper_ = component.capacity.astype(np.float64)
     lp.sense_ = highspy.ObjSense.kMaximize
-    order = np.lexsort((a_row, a_col))
+    order = np.lexsort((component.a_row, component.a_col))
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = np.searchsorted(a_col[order], np.arange(n + 1)).astype(np.int32)
-    lp.a_matrix_.index_ = a_row[order].astype(np.int32)
-    lp.a_matrix_.value_ = a_val[order].astype(np.float64)
+    lp.a_matrix_.start_ = np.searchsorted(component.a_col[order], np.arange(n + 1)).astype(np.int32)
+    lp.a_matrix_.index_ = component.a_row[order].astype(np.int32)
+    lp.a_matrix_.value_ = component.a_val[order].astype(np.float64)
     lp.integrality_ = [highspy.HighsVarType.kInteger] * n
     return lp
-
-
-def _scaled(a_row: np.ndarray, a_val: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows divided by their capacity (budgets in yen are 1e6 times the other rows)."""
-    scale = np.where(upper > 1.0, upper, 1.0)
-    return a_val / scale[a_row], upper / scale
 
 
 def solve_component(
@@ -67,35 +58,22 @@ def solve_component(
     seed: int,
     stop: StopFlag | None = None,
     on_progress: ProgressHook | None = None,
-    use_patterns: bool = False,
+    absolute_gap: float = MIP_ABSOLUTE_GAP,
 ) -> ComponentOutcome:
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
     h.setOptionValue("random_seed", int(seed))
     h.setOptionValue("mip_rel_gap", MIP_RELATIVE_GAP)
-    h.setOptionValue("mip_abs_gap", MIP_ABSOLUTE_GAP)
+    h.setOptionValue("mip_abs_gap", absolute_gap)
     # The greedy start is already good; sub-MIP heuristics cost more than they find here.
     h.setOptionValue("mip_heuristic_run_rins", False)
     h.setOptionValue("mip_heuristic_run_rens", False)
     if time_limit is not None:
         h.setOptionValue("time_limit", max(float(time_limit), 0.01))
-    patterns = pattern_model(component) if use_patterns else None
-    if patterns is None:
-        cost, a_row, a_col, a_val, upper = (
-            component.score,
-            component.a_row,
-            component.a_col,
-            component.a_val,
-            component.capacity,
-        )
-        start = hint.astype(np.float64)
-    else:
-        cost, a_row, a_col, a_val, upper = patterns.cost, patterns.a_row, patterns.a_col, patterns.a_val, patterns.upper
-        start = patterns.encode(hint, component.partner)
-    h.passModel(_lp(cost, a_row, a_col, a_val, upper))
+    h.passModel(_lp(component))
     sol = highspy.HighsSolution()
-    sol.col_value = start
+    sol.col_value = hint.astype(np.float64)
     sol.value_valid = True
     h.setSolution(sol)
     interrupted = False
@@ -118,12 +96,8 @@ def solve_component(
     status = h.getModelStatus()
     info = h.getInfo()
     values = np.asarray(h.getSolution().col_value, dtype=np.float64)
-    if len(values) != len(cost) or info.primal_solution_status == 0:
-        chosen = hint.copy()
-    elif patterns is None:
-        chosen = values > 0.5
-    else:
-        chosen = patterns.decode(values, component.n_vars)
+    solved = len(values) == component.n_vars and info.primal_solution_status != 0
+    chosen = values > 0.5 if solved else hint.copy()
     objective = float(component.score[chosen].sum())
     optimal = status == highspy.HighsModelStatus.kOptimal and not interrupted
     bound = objective if optimal else max(float(info.mip_dual_bound), objective)

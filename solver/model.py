@@ -29,7 +29,6 @@ class Component:
     """An independent sub-problem: maximise score @ x subject to A x <= capacity, x binary."""
 
     pairs: np.ndarray  # indices into Candidates
-    partner: np.ndarray  # partner index of each variable
     score: np.ndarray
     row_family: np.ndarray  # per row: the rule name's index in AssignmentModel.family_names
     row_entity: np.ndarray  # per row: index of the row within its family (position, partner, municipality)
@@ -116,15 +115,12 @@ def build_model(data: ProblemData, cands: Candidates) -> AssignmentModel:
     all_entity = np.concatenate(row_entity) if row_entity else np.zeros(0, np.int64)
     all_capacity = np.concatenate(capacity) if capacity else np.zeros(0)
 
-    components = _split(
-        variables, cands.partner[variables], cands.score[variables], a_r, a_c, a_v, all_family, all_entity, all_capacity
-    )
+    components = _split(variables, cands.score[variables], a_r, a_c, a_v, all_family, all_entity, all_capacity)
     return AssignmentModel(locked, components, families, len(cands), len(variables), next_row)
 
 
 def _split(
     variables: np.ndarray,
-    partner: np.ndarray,
     score: np.ndarray,
     a_r: np.ndarray,
     a_c: np.ndarray,
@@ -163,7 +159,6 @@ def _split(
         components.append(
             Component(
                 pairs=variables[group],
-                partner=partner[group],
                 score=score[group],
                 row_family=row_family[rows],
                 row_entity=row_entity[rows],
