@@ -65,5 +65,8 @@ def solve_component(
         chosen = hint.copy()
     objective = float(component.score[chosen].sum())
     optimal = status == cp_model.OPTIMAL and not watcher.interrupted
-    bound = objective if optimal else max(score_from_integer(solver.BestObjectiveBound()), objective)
+    # Without a solution (UNKNOWN) CP-SAT's bound is meaningless (0): fall back to the sum of the scores.
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    searched_bound = score_from_integer(solver.BestObjectiveBound()) if found else float(component.score.sum())
+    bound = objective if optimal else max(searched_bound, objective)
     return ComponentOutcome(chosen, objective, bound, optimal, watcher.interrupted)

@@ -76,9 +76,9 @@ def unfilled_positions(data: ProblemData, cands: Candidates, chosen: np.ndarray)
             )
         elif not (mine := np.flatnonzero((cands.position == j) & ~chosen & (cands.score > 0))).size:
             reason = "not_worth"
-            detail = (
-                f"all {worth[j]} eligible partner(s) who score above 0 are placed here; "
-                f"the other {eligible[j] - worth[j]} score <= 0"
+            others = int(eligible[j] - worth[j])
+            detail = f"every eligible partner who scores above 0 ({worth[j]}) is placed here" + (
+                f"; the other {others} score <= 0" if others else "; no other partner is eligible"
             )
         else:
             room = data.muni_budget[m] - spent[m]

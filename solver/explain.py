@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from constraints import ELIGIBILITY_RULES, count, first_failing_rule, hours, openings
 from constraints import budget as budget_rule
-from solver.lock_search import Base, PairSpace, base_allocation, best_with_one_of, deadline_after
+from solver.lock_search import Base, PairSpace, base_allocation, best_with_one_of, deadline_after, time_is_up
 from solver.models import Problem
 from solver.recommend import Displaced, displaced_pairs
 from solver.result import Result
@@ -88,17 +88,22 @@ def explain(
         return Explanation(**common, in_optimal=True, reason="", objective_change=0.0, displaces=[])
 
     conflict = space.lock_conflict(k)
+    blocked = None if conflict is None else f"it cannot be locked together with the problem's locks ({conflict})"
     change: float | None = None
     displaces: list[Displaced] = []
     proven = True
-    if conflict is None:
+    if blocked is None:
         best = best_with_one_of(space, np.array([k]), deadline)
         if best is not None:
             change, proven = best.value - base.objective, best.proven
             displaces = displaced_pairs(space, base, best.chosen)
+        elif time_is_up(deadline):
+            blocked = "forcing it in was not evaluated: the time limit ran out"
+        else:
+            blocked = "no allocation can hold it"
     parts = [f"never worth choosing: its score {score:.6f} is <= 0"] if score <= 0 else _binding(space, base, k)
-    if conflict is not None:
-        parts.append(f"it cannot be locked together with the problem's locks ({conflict})")
+    if blocked is not None:
+        parts.append(blocked)
     elif change is not None:
         parts.append(_forcing_text(change, displaces, bound_alone=bool(parts)) + ("" if proven else " (not proven)"))
     return Explanation(

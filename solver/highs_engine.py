@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from importlib.metadata import version
 
 import highspy
@@ -14,6 +15,7 @@ from solver.outcome import MIP_ABSOLUTE_GAP, MIP_RELATIVE_GAP, ComponentOutcome,
 
 log = logging.getLogger(__name__)
 VERSION = f"HiGHS {version('highspy')}"
+PROGRESS_INTERVAL = 0.5  # seconds between progress reports from the search
 
 
 def _silence_banner() -> None:
@@ -77,22 +79,23 @@ def solve_component(
     sol.value_valid = True
     h.setSolution(sol)
     interrupted = False
+    last_report = 0.0
+
+    def interrupt(event: highspy.cb.HighsCallbackEvent) -> None:
+        """Polled often by the search: stop when asked, and report the bound as it moves."""
+        nonlocal interrupted, last_report
+        if stop is not None and stop.is_set():
+            interrupted = True
+            event.interrupt()
+        now = time.monotonic()
+        if on_progress is not None and now - last_report >= PROGRESS_INTERVAL:
+            last_report = now
+            out = event.data_out
+            on_progress(float(out.mip_primal_bound), float(out.mip_dual_bound))
+
     if stop is not None or on_progress is not None:
-
-        def interrupt(event: highspy.cb.HighsCallbackEvent) -> None:
-            nonlocal interrupted
-            if stop is not None and stop.is_set():
-                interrupted = True
-                event.interrupt()
-
-        def improved(event: highspy.cb.HighsCallbackEvent) -> None:
-            if on_progress is not None:
-                out = event.data_out
-                on_progress(float(out.objective_function_value), float(out.mip_dual_bound))
-
         h.cbMipInterrupt.subscribe(interrupt)
-        h.cbMipImprovingSolution.subscribe(improved)
-    h.run()
+    run_status = h.run()
     status = h.getModelStatus()
     info = h.getInfo()
     values = np.asarray(h.getSolution().col_value, dtype=np.float64)
@@ -100,7 +103,12 @@ def solve_component(
     chosen = values > 0.5 if solved else hint.copy()
     objective = float(component.score[chosen].sum())
     optimal = status == highspy.HighsModelStatus.kOptimal and not interrupted
-    bound = objective if optimal else max(float(info.mip_dual_bound), objective)
+    if run_status == highspy.HighsStatus.kError:
+        # No search happened (e.g. a thread-scheduler clash): the dual bound is meaningless, use the trivial one.
+        log.warning("HiGHS failed on a component (%s); keeping the start allocation", h.modelStatusToString(status))
+        bound = float(component.score.sum())
+    else:
+        bound = objective if optimal else max(float(info.mip_dual_bound), objective)
     if not np.isfinite(bound):
         bound = float(component.score.sum())
     return ComponentOutcome(chosen, objective, bound, optimal, interrupted)

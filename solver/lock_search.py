@@ -12,6 +12,7 @@ asked pair rather than a shortlist.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -222,7 +223,18 @@ def _model(space: PairSpace, columns: np.ndarray, asked: np.ndarray) -> highspy.
 
 
 def deadline_after(time_limit_seconds: float | None) -> float | None:
-    return None if time_limit_seconds is None else time.monotonic() + float(time_limit_seconds)
+    """When the search must end; raises InputError for a limit that is not a number >= 0."""
+    if time_limit_seconds is None:
+        return None
+    if isinstance(time_limit_seconds, bool) or not isinstance(time_limit_seconds, int | float):
+        raise InputError(Issue("time_limit_seconds", f"{time_limit_seconds!r} is not a number"))
+    if not math.isfinite(time_limit_seconds) or time_limit_seconds < 0:
+        raise InputError(Issue("time_limit_seconds", f"{time_limit_seconds} is not a number >= 0"))
+    return time.monotonic() + float(time_limit_seconds)
+
+
+def time_is_up(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() >= deadline
 
 
 def _remaining(deadline: float | None) -> float | None:

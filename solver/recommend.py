@@ -9,7 +9,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from solver.errors import InputError, Issue
-from solver.lock_search import Base, PairSpace, base_allocation, best_with_one_of, deadline_after
+from solver.lock_search import Base, PairSpace, base_allocation, best_with_one_of, deadline_after, time_is_up
 from solver.models import Problem
 from solver.result import Result
 
@@ -110,7 +110,10 @@ def recommend(
     while len(value) < k and open_pool:
         best = best_with_one_of(space, np.array(open_pool), deadline)
         if best is None:
-            notes.append(f"{len(open_pool)} other eligible pair(s) cannot be placed")
+            if time_is_up(deadline):
+                proven = False
+            else:
+                notes.append(f"{len(open_pool)} other eligible pair(s) cannot be placed")
             break
         for c in best.found.tolist():
             value[c], allocation[c] = best.value, best.chosen
