@@ -18,10 +18,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/enmusubi solve scenarios/tokyo/problem.json --out out/tokyo/result.json
+	$(BIN)/enmusubi solve scenarios/tokyo/problem.json --out out/tokyo
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	if [ -n "$$CI" ]; then bash .ci/postgres.sh; fi
 	$(BIN)/python -m pytest
 
 conformance: $(STAMP)

@@ -6,6 +6,12 @@ import logging
 
 import typer
 
+from service.commands.convert import convert_command
+from service.commands.explain import explain_command
+from service.commands.generate import generate_command
+from service.commands.recommend import recommend_command
+from service.commands.scenario import scenario_command
+from service.commands.serve import serve_command
 from service.commands.solve import solve_command
 
 app = typer.Typer(
@@ -16,11 +22,19 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("solve")(solve_command)
+app.command("scenario")(scenario_command)
+app.command("serve")(serve_command)
+app.command("generate")(generate_command)
+app.command("convert")(convert_command)
+app.command("explain")(explain_command)
+app.command("recommend")(recommend_command)
 
 
 @app.callback()
 def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what the engine does.")) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 if __name__ == "__main__":

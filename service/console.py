@@ -36,12 +36,15 @@ def print_summary(console: Console, result: Result, out: Path | None) -> None:
     filled = sum(m.filled for m in result.municipalities)
     openings = sum(m.openings for m in result.municipalities)
     table = Table(show_header=False, box=None, padding=(0, 2))
-    table.add_row("status", f"[bold]{result.status}[/bold]" + ("" if result.status == "optimal" else f" (gap {result.gap:.3%})"))
+    table.add_row(
+        "status", f"[bold]{result.status}[/bold]" + ("" if result.status == "optimal" else f" (gap {result.gap:.3%})")
+    )
     table.add_row("objective", f"{result.objective:.6f} (bound {result.best_bound:.6f})")
     table.add_row("placements", f"{len(result.assignments)}; openings filled {filled} of {openings}")
     table.add_row("unfilled positions", str(len(result.unfilled)))
     table.add_row(
-        "pairs", f"{stats.pairs:,} considered, {stats.eligible_pairs:,} eligible, {stats.variables:,} left for the solver"
+        "pairs",
+        f"{stats.pairs:,} considered, {stats.eligible_pairs:,} eligible, {stats.variables:,} left for the solver",
     )
     table.add_row(
         "time",

@@ -1,0 +1,62 @@
+"""Restarts of the real service (uvicorn subprocess, SQLite file): no stored run is lost, no running one either."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from service.store import INTERRUPTED
+
+WAIT_SECONDS = 120  # a guard against hangs, not a speed target
+
+
+def _wait_status(client: httpx.Client, run_id: str, wanted: set[str]) -> dict[str, Any]:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while (run := client.get(f"/v1/runs/{run_id}").json())["status"] not in wanted:
+        assert time.monotonic() < deadline, f"run {run_id} is {run['status']}, wanted {wanted}"
+        time.sleep(0.05)
+    return run
+
+
+def test_a_stored_run_is_read_back_after_a_restart(
+    start_server: Callable[..., Any], example_problem: dict[str, Any]
+) -> None:
+    first = start_server()
+    run_id = first.client.post("/v1/runs", json={"name": "kept", "problem": example_problem}).json()["id"]
+    before = _wait_status(first.client, run_id, {"done"})
+    assert first.stop()
+
+    second = start_server()
+    after = second.client.get(f"/v1/runs/{run_id}").json()
+    assert after == before
+    assert [r["id"] for r in second.client.get("/v1/runs").json()["runs"]] == [run_id]
+    assert second.stop()
+
+
+def test_a_run_interrupted_by_a_crash_is_marked_failed_and_queued_runs_go_on(
+    start_server: Callable[..., Any], slow_problem: dict[str, Any], example_problem: dict[str, Any]
+) -> None:
+    crashed = start_server(workers="1")
+    slow = crashed.client.post("/v1/runs", json={"problem": slow_problem, "time_limit_seconds": 600}).json()["id"]
+    waiting = crashed.client.post("/v1/runs", json={"problem": example_problem}).json()["id"]
+    _wait_status(crashed.client, slow, {"running"})
+    crashed.kill()  # SIGKILL mid-solve: no shutdown code runs at all
+
+    restarted = start_server(workers="1")
+    failed = restarted.client.get(f"/v1/runs/{slow}").json()
+    assert failed["status"] == "failed"
+    assert failed["error"] == INTERRUPTED
+    assert failed["started_at"] is not None and failed["finished_at"] is not None
+    assert _wait_status(restarted.client, waiting, {"done"})["result"]["status"] == "optimal"
+
+    again = restarted.client.post("/v1/runs", json={"problem": slow_problem, "time_limit_seconds": 600}).json()["id"]
+    _wait_status(restarted.client, again, {"running"})
+    assert restarted.stop(), "SIGTERM mid-solve still shuts down cleanly"
+
+    third = start_server(workers="1")
+    stopped = third.client.get(f"/v1/runs/{again}").json()
+    assert (stopped["status"], stopped["error"]) == ("failed", INTERRUPTED)
+    assert third.stop()

@@ -1,0 +1,61 @@
+"""`enmusubi serve` refuses bad settings with one line and exit 2 (1 when the database does not answer)."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from service.cli import app
+from service.settings import Settings
+
+
+@pytest.mark.parametrize(
+    ("env", "code", "message"),
+    [
+        ({"ENMUSUBI_WORKERS": "many"}, 2, "error: ENMUSUBI_WORKERS: Input should be a valid integer"),
+        ({"ENMUSUBI_PORT": "70000"}, 2, "error: ENMUSUBI_PORT: Input should be less than or equal to 65535"),
+        ({"ENMUSUBI_QUEUE_SIZE": "0"}, 2, "error: ENMUSUBI_QUEUE_SIZE: Input should be greater than or equal to 1"),
+        (
+            {"ENMUSUBI_DEFAULT_TIME_LIMIT_SECONDS": "100", "ENMUSUBI_MAX_TIME_LIMIT_SECONDS": "10"},
+            2,
+            "is above max_time_limit_seconds",
+        ),
+        ({"ENMUSUBI_DATABASE_URL": "nosuchdb://x"}, 2, "error: ENMUSUBI_DATABASE_URL: not a usable database URL"),
+        ({"ENMUSUBI_DATABASE_URL": "postgresql://u:secret@127.0.0.1:1/db"}, 1, "cannot reach postgresql+psycopg://u:***@"),
+    ],
+)
+def test_bad_settings_are_one_line_errors(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], code: int, message: str
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(app, ["serve", "--port", "8999"])
+    assert result.exit_code == code
+    assert message in result.output
+    assert "Traceback" not in result.output and "secret" not in result.output
+
+
+def test_settings_read_every_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    values = {
+        "DATABASE_URL": "sqlite:////tmp/x.sqlite3",
+        "API_KEYS": " one , two ,",
+        "MAX_BODY_BYTES": "4096",
+        "MAX_PARTNERS": "10",
+        "MAX_POSITIONS": "20",
+        "WORKERS": "3",
+        "QUEUE_SIZE": "4",
+        "RETRY_AFTER_SECONDS": "9",
+        "DEFAULT_TIME_LIMIT_SECONDS": "5",
+        "MAX_TIME_LIMIT_SECONDS": "50",
+        "CORS_ORIGINS": "https://portal.example.jp",
+        "HOST": "0.0.0.0",
+        "PORT": "9000",
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(f"ENMUSUBI_{name}", value)
+    settings = Settings()
+    assert settings.api_keys == ["one", "two"]
+    assert settings.cors_origins == ["https://portal.example.jp"]
+    assert (settings.workers, settings.queue_size, settings.port, settings.max_partners) == (3, 4, 9000, 10)
+    assert set(Settings.model_fields) == {name.lower() for name in values}, "every setting is tested and documented"
+    assert (settings.time_limit(None), settings.time_limit(7), settings.time_limit(500)) == (5, 7, 50)

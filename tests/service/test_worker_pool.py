@@ -1,0 +1,203 @@
+"""The worker pool: bounded queue, reservations, cancelling queued and running runs, shutdown, real stops."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from service.store import INTERRUPTED, RunStore
+from service.worker import PoolClosedError, QueueFullError, WorkerPool
+from solver import Problem, Result, StopFlag, parse_problem, solve
+
+WAIT_SECONDS = 60  # a guard against hangs, not a speed target
+
+
+def _wait_for(predicate: Any, what: str) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+class BlockingSolve:
+    """Stands in for a long solve: runs until its StopFlag is set, then returns a real result."""
+
+    def __init__(self, result: Result) -> None:
+        self.result = result
+        self.started: list[Problem] = []
+        self.release = threading.Event()
+
+    def __call__(self, problem: Problem, *, time_limit_seconds: float | None, stop: StopFlag) -> Result:
+        self.started.append(problem)
+        while not stop.is_set() and not self.release.is_set():
+            time.sleep(0.005)
+        return self.result.model_copy(update={"stopped": stop.is_set()})
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[RunStore]:
+    store = RunStore.from_url(f"sqlite:///{tmp_path / 'pool.sqlite3'}")
+    store.create_schema()
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def example_result(example_problem: dict[str, Any]) -> Result:
+    return solve(example_problem)
+
+
+def _queue(store: RunStore, pool: WorkerPool, problem: dict[str, Any]) -> str:
+    with pool.reserve() as place:
+        run_id = store.create_run(problem=problem, name=None, time_limit=10).id
+        place.put_run(run_id)
+    return run_id
+
+
+def test_a_queued_run_is_solved_and_stored(store: RunStore, example_problem: dict[str, Any]) -> None:
+    pool = WorkerPool(store, workers=1, queue_size=4)
+    pool.start()
+    try:
+        run_id = _queue(store, pool, parse_problem(example_problem).to_json_dict())
+        _wait_for(lambda: store.get(run_id).status == "done", "the run to finish")
+        result = Result.model_validate(store.get(run_id).result)
+        assert result.status == "optimal" and result.objective == pytest.approx(solve(example_problem).objective)
+    finally:
+        pool.shutdown()
+
+
+def test_a_full_queue_refuses_at_once_and_a_failed_reservation_gives_its_place_back(
+    store: RunStore, example_problem: dict[str, Any], example_result: Result
+) -> None:
+    blocking = BlockingSolve(example_result)
+    pool = WorkerPool(store, workers=1, queue_size=2, solve_function=blocking)
+    pool.start()
+    try:
+        first = _queue(store, pool, example_problem)
+        _wait_for(lambda: len(blocking.started) == 1, "the first run to start")
+        _queue(store, pool, example_problem)
+        with pytest.raises(RuntimeError), pool.reserve():
+            raise RuntimeError("the store write failed")
+        _queue(store, pool, example_problem)  # the failed reservation did not keep its place
+        with pytest.raises(QueueFullError):
+            _queue(store, pool, example_problem)
+        with pytest.raises(QueueFullError):
+            pool.submit(lambda stop: 1)
+        assert store.count() == 3, "a refused run is never written"
+        assert pool.load() == {"workers": 1, "running": 1, "queued": 2}
+        assert store.get(first).status == "running"
+    finally:
+        blocking.release.set()
+        pool.shutdown()
+
+
+def test_cancelling_a_queued_run_means_it_never_starts(
+    store: RunStore, example_problem: dict[str, Any], example_result: Result
+) -> None:
+    blocking = BlockingSolve(example_result)
+    pool = WorkerPool(store, workers=1, queue_size=4, solve_function=blocking)
+    pool.start()
+    try:
+        first = _queue(store, pool, example_problem)
+        _wait_for(lambda: len(blocking.started) == 1, "the first run to start")
+        waiting = _queue(store, pool, example_problem)
+        assert store.cancel(waiting)[1]
+        pool.cancel_run(waiting)
+        assert pool.load()["queued"] == 0
+        blocking.release.set()
+        _wait_for(lambda: store.get(first).status == "done", "the first run to finish")
+        assert len(blocking.started) == 1
+        assert store.get(waiting).status == "cancelled" and store.get(waiting).started_at is None
+    finally:
+        blocking.release.set()
+        pool.shutdown()
+
+
+def test_cancelling_a_running_run_stops_its_solve_and_keeps_what_it_found(
+    store: RunStore, example_problem: dict[str, Any], example_result: Result
+) -> None:
+    blocking = BlockingSolve(example_result)
+    pool = WorkerPool(store, workers=1, queue_size=4, solve_function=blocking)
+    pool.start()
+    try:
+        run_id = _queue(store, pool, example_problem)
+        _wait_for(lambda: store.get(run_id).status == "running", "the run to start")
+        assert store.cancel(run_id)[1]
+        pool.cancel_run(run_id)
+        _wait_for(lambda: store.get(run_id).result is not None, "the stopped solve's result")
+        record = store.get(run_id)
+        assert record.status == "cancelled"
+        assert Result.model_validate(record.result).stopped
+        _wait_for(lambda: pool.load()["running"] == 0, "the worker to be free")
+    finally:
+        pool.shutdown()
+
+
+def test_shutdown_fails_running_runs_as_interrupted_and_leaves_queued_runs_queued(
+    store: RunStore, example_problem: dict[str, Any], example_result: Result
+) -> None:
+    blocking = BlockingSolve(example_result)
+    pool = WorkerPool(store, workers=1, queue_size=4, solve_function=blocking)
+    pool.start()
+    running = _queue(store, pool, example_problem)
+    _wait_for(lambda: store.get(running).status == "running", "the run to start")
+    queued = _queue(store, pool, example_problem)
+    waiting_call, _ = pool.submit(lambda stop: "never")
+    pool.shutdown()
+    assert store.get(running).status == "failed" and store.get(running).error == INTERRUPTED
+    assert store.get(queued).status == "queued"
+    with pytest.raises(PoolClosedError):
+        waiting_call.result(timeout=1)
+    with pytest.raises(PoolClosedError):
+        pool.submit(lambda stop: 1)
+
+
+def test_a_job_that_raises_does_not_kill_its_worker(store: RunStore) -> None:
+    pool = WorkerPool(store, workers=1, queue_size=4)
+    pool.start()
+    try:
+        failing, _ = pool.submit(lambda stop: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            failing.result(timeout=WAIT_SECONDS)
+        working, _ = pool.submit(lambda stop: "still here")
+        assert working.result(timeout=WAIT_SECONDS) == "still here"
+    finally:
+        pool.shutdown()
+
+
+def test_a_stored_problem_that_no_longer_validates_fails_the_run_with_the_reason(store: RunStore) -> None:
+    pool = WorkerPool(store, workers=1, queue_size=4)
+    pool.start()
+    try:
+        run_id = _queue(store, pool, {"version": 1, "positions": "not a list"})
+        _wait_for(lambda: store.get(run_id).status == "failed", "the run to fail")
+        assert "invalid problem" in (store.get(run_id).error or "") and "positions" in (store.get(run_id).error or "")
+    finally:
+        pool.shutdown()
+
+
+def test_a_real_solve_stops_when_its_run_is_cancelled(store: RunStore, slow_problem: dict[str, Any]) -> None:
+    """The engine itself (HiGHS) honours the stop: the run ends stopped, not solved to the end."""
+    pool = WorkerPool(store, workers=1, queue_size=4)
+    pool.start()
+    try:
+        with pool.reserve() as place:
+            run_id = store.create_run(problem=slow_problem, name="slow", time_limit=600).id
+            place.put_run(run_id)
+        _wait_for(lambda: store.get(run_id).status == "running", "the run to start")
+        time.sleep(1.0)  # let HiGHS get into its search
+        store.cancel(run_id)
+        pool.cancel_run(run_id)
+        _wait_for(lambda: pool.load()["running"] == 0, "the solve to stop")
+        record = store.get(run_id)
+        assert record.status == "cancelled"
+        result = Result.model_validate(record.result)
+        assert result.stopped and result.status == "feasible"
+    finally:
+        pool.shutdown()
