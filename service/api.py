@@ -142,7 +142,7 @@ class Service:
         return await run_in_threadpool(load)
 
 
-def _service(request: Request) -> Service:
+async def _service(request: Request) -> Service:
     return request.app.state.service
 
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from constraints import ELIGIBILITY_RULES, count, first_failing_rule, hours, openings
 from constraints import budget as budget_rule
-from solver.lock_search import Base, PairSpace, base_allocation, best_with_one_of, deadline_after, time_is_up
+from solver.lock_search import Base, PairSpace, base_allocation, deadline_after, locked_optimum
 from solver.models import Problem
 from solver.recommend import Displaced, displaced_pairs
 from solver.result import Result
@@ -93,14 +93,9 @@ def explain(
     displaces: list[Displaced] = []
     proven = True
     if blocked is None:
-        best = best_with_one_of(space, np.array([k]), deadline)
-        if best is not None:
-            change, proven = best.value - base.objective, best.proven
-            displaces = displaced_pairs(space, base, best.chosen)
-        elif time_is_up(deadline):
-            blocked = "forcing it in was not evaluated: the time limit ran out"
-        else:
-            blocked = "no allocation can hold it"
+        best = locked_optimum(space, problem, base, k, deadline)
+        change, proven = best.value - base.objective, best.proven
+        displaces = displaced_pairs(space, base, best.chosen)
     parts = [f"never worth choosing: its score {score:.6f} is <= 0"] if score <= 0 else _binding(space, base, k)
     if blocked is not None:
         parts.append(blocked)

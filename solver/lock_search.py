@@ -25,7 +25,7 @@ from constraints import PACKING_RULES, lock
 from constraints.packing import PackingRows
 from solver.data import ProblemData, compile_problem
 from solver.errors import InputError, Issue, UnknownIdError
-from solver.models import Problem
+from solver.models import PairRef, Problem
 from solver.outcome import MIP_ABSOLUTE_GAP, MIP_RELATIVE_GAP
 from solver.result import Result
 from solver.scoring import Candidates, score_candidates
@@ -231,6 +231,22 @@ def deadline_after(time_limit_seconds: float | None) -> float | None:
     if not math.isfinite(time_limit_seconds) or time_limit_seconds < 0:
         raise InputError(Issue("time_limit_seconds", f"{time_limit_seconds} is not a number >= 0"))
     return time.monotonic() + float(time_limit_seconds)
+
+
+def locked_optimum(
+    space: PairSpace, problem: Problem, base: Base, k: int, deadline: float | None
+) -> BestLocked:
+    """The optimum with pair k locked, by the engine's own solve started from the base allocation.
+
+    For a single pair the engine's presolve (locks taken off the capacities, components)
+    makes this faster than the one-of MIP. The pair must fit the problem's locks (`lock_conflict`).
+    """
+    partner_id, position_id = space.ids(k)
+    locked = problem.model_copy(update={"locks": [*problem.locks, PairRef(partner=partner_id, position=position_id)]})
+    hint = [space.ids(h) for h in np.flatnonzero(base.chosen)]
+    result = solve(locked, time_limit_seconds=_remaining(deadline), hint=hint)
+    chosen = space.mask(result.pair_set())
+    return BestLocked(space.value(chosen), chosen, np.array([k]), result.status == "optimal")
 
 
 def time_is_up(deadline: float | None) -> bool:

@@ -9,7 +9,15 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from solver.errors import InputError, Issue
-from solver.lock_search import Base, PairSpace, base_allocation, best_with_one_of, deadline_after, time_is_up
+from solver.lock_search import (
+    Base,
+    PairSpace,
+    base_allocation,
+    best_with_one_of,
+    deadline_after,
+    locked_optimum,
+    time_is_up,
+)
 from solver.models import Problem
 from solver.result import Result
 
@@ -108,7 +116,10 @@ def recommend(
             notes.append(f"{partner_id} -> {position_id} cannot be placed: {conflict}")
     proven = base.proven
     while len(value) < k and open_pool:
-        best = best_with_one_of(space, np.array(open_pool), deadline)
+        if len(open_pool) == 1:  # the engine's own solve is faster for a single lock
+            best = locked_optimum(space, problem, base, open_pool[0], deadline)
+        else:
+            best = best_with_one_of(space, np.array(open_pool), deadline)
         if best is None:
             if time_is_up(deadline):
                 proven = False

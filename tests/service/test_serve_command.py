@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import uvicorn
 from typer.testing import CliRunner
 
 from service.cli import app
@@ -29,10 +30,26 @@ def test_bad_settings_are_one_line_errors(
 ) -> None:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    result = CliRunner().invoke(app, ["serve", "--port", "8999"])
+
+    def must_not_serve(*_: object, **__: object) -> None:
+        raise AssertionError("the server started despite a bad setting")
+
+    monkeypatch.setattr(uvicorn, "run", must_not_serve)
+    result = CliRunner().invoke(app, ["serve"])
     assert result.exit_code == code
     assert message in result.output
     assert "Traceback" not in result.output and "secret" not in result.output
+
+
+def test_serve_hands_the_app_and_address_to_uvicorn(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    served: dict[str, object] = {}
+    monkeypatch.setenv("ENMUSUBI_DATABASE_URL", f"sqlite:///{tmp_path}/serve.sqlite3")
+    monkeypatch.setenv("ENMUSUBI_PORT", "8123")
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.update(app=app, **options))
+    result = CliRunner().invoke(app, ["serve", "--host", "127.0.0.2"])
+    assert result.exit_code == 0, result.output
+    assert (served["host"], served["port"]) == ("127.0.0.2", 8123)
+    assert served["app"].state.settings.database_url.endswith("serve.sqlite3")  # type: ignore[attr-defined]
 
 
 def test_settings_read_every_variable(monkeypatch: pytest.MonkeyPatch) -> None:
