@@ -16,6 +16,9 @@ from solver.outcome import MIP_ABSOLUTE_GAP, MIP_RELATIVE_GAP, ComponentOutcome,
 log = logging.getLogger(__name__)
 VERSION = f"HiGHS {version('highspy')}"
 PROGRESS_INTERVAL = 0.5  # seconds between progress reports from the search
+# HiGHS's MIP presolve pays off on Tokyo-sized components but on ~10^5 binaries it runs for
+# minutes without polling the interrupt callbacks (so no time limit or Ctrl-C); skip it there.
+PRESOLVE_MAX_VARIABLES = 50_000
 
 
 def _silence_banner() -> None:
@@ -64,7 +67,6 @@ def solve_component(
 ) -> ComponentOutcome:
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
     h.setOptionValue("random_seed", int(seed))
     h.setOptionValue("mip_rel_gap", MIP_RELATIVE_GAP)
     h.setOptionValue("mip_abs_gap", absolute_gap)
@@ -73,6 +75,8 @@ def solve_component(
     h.setOptionValue("mip_heuristic_run_rens", False)
     if time_limit is not None:
         h.setOptionValue("time_limit", max(float(time_limit), 0.01))
+    if component.n_vars > PRESOLVE_MAX_VARIABLES:
+        h.setOptionValue("presolve", "off")
     h.passModel(_lp(component))
     sol = highspy.HighsSolution()
     sol.col_value = hint.astype(np.float64)
@@ -80,21 +84,30 @@ def solve_component(
     h.setSolution(sol)
     interrupted = False
     last_report = 0.0
+    deadline = None if time_limit is None else time.monotonic() + max(float(time_limit), 0.01)
 
-    def interrupt(event: highspy.cb.HighsCallbackEvent) -> None:
-        """Polled often by the search: stop when asked, and report the bound as it moves."""
-        nonlocal interrupted, last_report
+    def poll(event: highspy.cb.HighsCallbackEvent) -> None:
+        """Polled by simplex, IPM and branch and bound: stop when asked or when time is up."""
+        nonlocal interrupted
         if stop is not None and stop.is_set():
             interrupted = True
             event.interrupt()
+        elif deadline is not None and time.monotonic() > deadline:
+            event.interrupt()
+
+    def search(event: highspy.cb.HighsCallbackEvent) -> None:
+        """Branch and bound also reports its incumbent and bound as they move."""
+        nonlocal last_report
+        poll(event)
         now = time.monotonic()
         if on_progress is not None and now - last_report >= PROGRESS_INTERVAL:
             last_report = now
             out = event.data_out
             on_progress(float(out.mip_primal_bound), float(out.mip_dual_bound))
 
-    if stop is not None or on_progress is not None:
-        h.cbMipInterrupt.subscribe(interrupt)
+    h.cbMipInterrupt.subscribe(search)
+    h.cbSimplexInterrupt.subscribe(poll)
+    h.cbIpmInterrupt.subscribe(poll)
     run_status = h.run()
     status = h.getModelStatus()
     info = h.getInfo()
