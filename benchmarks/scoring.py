@@ -22,7 +22,7 @@ from solver.models import parse_problem
 from solver.scoring import score_candidates
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-import reference  # noqa: E402  (the tests' plain per-pair scorer)
+import reference
 
 REFERENCE_SAMPLE = 100_000
 

@@ -115,20 +115,28 @@ def main() -> dict[str, Any]:
     parser.add_argument("--time-limit", type=float, default=600.0)
     parser.add_argument("--seeds", type=int, nargs="+", default=[SEED])
     args = parser.parse_args()
-    figures: dict[str, Any] = {"time_limit_seconds": args.time_limit, "cli_900x150": [], "2000x300": [], "20000x2000": []}
+    figures: dict[str, Any] = {
+        "time_limit_seconds": args.time_limit,
+        "cli_900x150": [],
+        "2000x300": [],
+        "20000x2000": [],
+    }
     for seed in args.seeds:
         small = generate_problem(900, 150, seed=seed)
         row = {"seed": seed, **cli(small)}
         figures["cli_900x150"].append(row)
-        print(f"900x150 seed {seed}: CLI end to end {row['seconds_median']:.2f} s (median of {REPEATS}), {row['status']}")
+        print(
+            f"900x150 seed {seed}: CLI end to end {row['seconds_median']:.2f} s (median of {REPEATS}), {row['status']}"
+        )
         medium = generate_problem(2_000, 300, seed=seed)
         mine = ours(medium, args.time_limit)
         plain = plain_highs(medium, args.time_limit)
         ratio = mine["seconds"] / plain["seconds"]
         figures["2000x300"].append({"seed": seed, "enmusubi": mine, "plain_highs": plain, "time_ratio": ratio})
+        verdict = {True: "optimal", False: "not proven"}
         print(
-            f"2000x300 seed {seed}: enmusubi {mine['seconds']:.2f} s ({'optimal' if mine['optimal'] else 'not proven'}), "
-            f"plain HiGHS {plain['seconds']:.2f} s ({'optimal' if plain['optimal'] else 'not proven'}), ratio {ratio:.2f}",
+            f"2000x300 seed {seed}: enmusubi {mine['seconds']:.2f} s ({verdict[mine['optimal']]}), "
+            f"plain HiGHS {plain['seconds']:.2f} s ({verdict[plain['optimal']]}), ratio {ratio:.2f}",
             flush=True,
         )
     big = generate_problem(20_000, 2_000, seed=SEED)

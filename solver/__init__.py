@@ -1,10 +1,33 @@
-"""enmusubi's engine: validated problem data, vectorised scoring, an exact optimiser, results."""
+"""enmusubi's engine: validated problem data, vectorised scoring, an exact optimiser, results.
 
-from solver.errors import InputError, Issue, UnknownIdError
-from solver.models import Problem, load_problem, parse_problem
-from solver.outcome import StopFlag
-from solver.result import Result
-from solver.solve import Progress, solve
+The public names are loaded on first use, so importing a submodule (solver.data, say,
+which the constraints need) does not pull in the whole engine and its solvers.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from solver.errors import InputError, Issue, UnknownIdError
+    from solver.models import Problem, load_problem, parse_problem
+    from solver.outcome import StopFlag
+    from solver.result import Result
+    from solver.solve import Progress, solve
+
+_EXPORTS = {
+    "InputError": "solver.errors",
+    "Issue": "solver.errors",
+    "UnknownIdError": "solver.errors",
+    "Problem": "solver.models",
+    "load_problem": "solver.models",
+    "parse_problem": "solver.models",
+    "StopFlag": "solver.outcome",
+    "Result": "solver.result",
+    "Progress": "solver.solve",
+    "solve": "solver.solve",
+}
 
 __all__ = [
     "InputError",
@@ -18,3 +41,11 @@ __all__ = [
     "parse_problem",
     "solve",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'solver' has no attribute {name!r}")

@@ -233,9 +233,7 @@ def deadline_after(time_limit_seconds: float | None) -> float | None:
     return time.monotonic() + float(time_limit_seconds)
 
 
-def locked_optimum(
-    space: PairSpace, problem: Problem, base: Base, k: int, deadline: float | None
-) -> BestLocked:
+def locked_optimum(space: PairSpace, problem: Problem, base: Base, k: int, deadline: float | None) -> BestLocked:
     """The optimum with pair k locked, by the engine's own solve started from the base allocation.
 
     For a single pair the engine's presolve (locks taken off the capacities, components)

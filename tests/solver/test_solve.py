@@ -328,12 +328,6 @@ def test_busy_partners_need_the_engine() -> None:
     assert result.objective == pytest.approx(16.0, abs=1e-9)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: solver/highs_engine.py sets threads=1, HiGHS' per-process scheduler already runs with the "
-    "default count after another HiGHS model ran first, so run() returns kError and solve() returns the greedy "
-    "start as 'feasible' (14.0 instead of 16.0)",
-)
 def test_other_highs_users_in_the_process_do_not_break_the_engine() -> None:
     """HiGHS keeps one thread scheduler per process. A HiGHS model run first with its default
     thread count (as tests/reference.py's MIP does) must not make the engine's later runs fail."""
@@ -352,11 +346,6 @@ print(json.dumps([result.status, result.objective, result.best_bound]))
     assert (status, objective) == ("optimal", pytest.approx(16.0, abs=1e-9))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: import cycle constraints/__init__ -> constraints.budget -> solver.data -> solver/__init__ -> "
-    "solver.solve -> solver.diagnose -> `from constraints import ELIGIBILITY_RULE_NAMES` (partially initialised)",
-)
 def test_constraints_package_imports_on_its_own() -> None:
     """`constraints` is public (first_failing_rule, ELIGIBILITY_RULES): importing it first must work."""
     run = subprocess.run(
