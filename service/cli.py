@@ -1,33 +1,51 @@
-"""The `enmusubi` command line. Each command lives in service/commands/."""
+"""The `enmusubi` command line. Each command lives in service/commands/ and is imported only
+when it runs: the API stack and the engines take a second to import, and `enmusubi solve` on
+a Tokyo-sized problem should not pay for `serve`."""
 
 from __future__ import annotations
 
+import importlib
 import logging
 
+import click
 import typer
+from typer.core import TyperGroup
 
-from service.commands.convert import convert_command
-from service.commands.explain import explain_command
-from service.commands.generate import generate_command
-from service.commands.recommend import recommend_command
-from service.commands.scenario import scenario_command
-from service.commands.serve import serve_command
-from service.commands.solve import solve_command
+# name -> (module, function) of each command.
+COMMANDS = {
+    "solve": ("service.commands.solve", "solve_command"),
+    "scenario": ("service.commands.scenario", "scenario_command"),
+    "explain": ("service.commands.explain", "explain_command"),
+    "recommend": ("service.commands.recommend", "recommend_command"),
+    "generate": ("service.commands.generate", "generate_command"),
+    "convert": ("service.commands.convert", "convert_command"),
+    "serve": ("service.commands.serve", "serve_command"),
+}
+
+
+class LazyCommands(TyperGroup):
+    """A command group that imports a command's module when that command is asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, function = COMMANDS[cmd_name]
+        single = typer.Typer(pretty_exceptions_enable=False, add_completion=False)
+        single.command(cmd_name)(getattr(importlib.import_module(module), function))
+        return typer.main.get_command(single)
+
 
 app = typer.Typer(
     name="enmusubi",
+    cls=LazyCommands,
     help="Match specialists to Tokyo's municipalities: solve, generate, scenarios, explain, serve.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-app.command("solve")(solve_command)
-app.command("scenario")(scenario_command)
-app.command("serve")(serve_command)
-app.command("generate")(generate_command)
-app.command("convert")(convert_command)
-app.command("explain")(explain_command)
-app.command("recommend")(recommend_command)
 
 
 @app.callback()

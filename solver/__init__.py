@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from solver.models import Problem, load_problem, parse_problem
     from solver.outcome import StopFlag
     from solver.result import Result
-    from solver.solve import Progress, solve
+    from solver.solving import Progress, solve
 
 _EXPORTS = {
     "InputError": "solver.errors",
@@ -25,8 +25,8 @@ _EXPORTS = {
     "parse_problem": "solver.models",
     "StopFlag": "solver.outcome",
     "Result": "solver.result",
-    "Progress": "solver.solve",
-    "solve": "solver.solve",
+    "Progress": "solver.solving",
+    "solve": "solver.solving",
 }
 
 __all__ = [

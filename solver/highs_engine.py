@@ -56,15 +56,9 @@ def _lp(component: Component) -> highspy.HighsLp:
     return lp
 
 
-def solve_component(
-    component: Component,
-    hint: np.ndarray,
-    time_limit: float | None,
-    seed: int,
-    stop: StopFlag | None = None,
-    on_progress: ProgressHook | None = None,
-    absolute_gap: float = MIP_ABSOLUTE_GAP,
-) -> ComponentOutcome:
+def configured_highs(time_limit: float | None, seed: int = 0, absolute_gap: float = MIP_ABSOLUTE_GAP) -> highspy.Highs:
+    """A silent HiGHS with enmusubi's settings. Threads are left to HiGHS: its scheduler is one
+    per process, and asking one model for a different count makes every later run fail."""
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("random_seed", int(seed))
@@ -75,6 +69,19 @@ def solve_component(
     h.setOptionValue("mip_heuristic_run_rens", False)
     if time_limit is not None:
         h.setOptionValue("time_limit", max(float(time_limit), 0.01))
+    return h
+
+
+def solve_component(
+    component: Component,
+    hint: np.ndarray,
+    time_limit: float | None,
+    seed: int,
+    stop: StopFlag | None = None,
+    on_progress: ProgressHook | None = None,
+    absolute_gap: float = MIP_ABSOLUTE_GAP,
+) -> ComponentOutcome:
+    h = configured_highs(time_limit, seed, absolute_gap)
     if component.n_vars > PRESOLVE_MAX_VARIABLES:
         h.setOptionValue("presolve", "off")
     h.passModel(_lp(component))

@@ -25,11 +25,11 @@ from constraints import PACKING_RULES, lock
 from constraints.packing import PackingRows
 from solver.data import ProblemData, compile_problem
 from solver.errors import InputError, Issue, UnknownIdError
+from solver.highs_engine import configured_highs
 from solver.models import PairRef, Problem
-from solver.outcome import MIP_ABSOLUTE_GAP, MIP_RELATIVE_GAP
 from solver.result import Result
 from solver.scoring import Candidates, score_candidates
-from solver.solve import solve
+from solver.solving import solve
 
 log = logging.getLogger(__name__)
 
@@ -145,15 +145,7 @@ def best_with_one_of(space: PairSpace, asked: np.ndarray, deadline: float | None
     # Pairs scoring <= 0 never help unless asked or locked (PROBLEM.md §6).
     columns = np.flatnonzero((cands.score > 0) | is_asked | space.locked)
     lp = _model(space, columns, is_asked[columns])
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("threads", 1)
-    highs.setOptionValue("random_seed", 0)
-    highs.setOptionValue("mip_rel_gap", MIP_RELATIVE_GAP)
-    highs.setOptionValue("mip_abs_gap", MIP_ABSOLUTE_GAP)
-    remaining = _remaining(deadline)
-    if remaining is not None:
-        highs.setOptionValue("time_limit", max(remaining, 0.01))
+    highs = configured_highs(_remaining(deadline))
     highs.passModel(lp)
     highs.run()
     status = highs.getModelStatus()
