@@ -112,7 +112,7 @@ def cli(problem: dict[str, Any]) -> dict[str, Any]:
 
 def main() -> dict[str, Any]:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--time-limit", type=float, default=600.0)
+    parser.add_argument("--time-limit", type=float, default=300.0)
     parser.add_argument("--seeds", type=int, nargs="+", default=[SEED])
     args = parser.parse_args()
     figures: dict[str, Any] = {
