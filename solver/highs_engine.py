@@ -64,9 +64,6 @@ def configured_highs(time_limit: float | None, seed: int = 0, absolute_gap: floa
     h.setOptionValue("random_seed", int(seed))
     h.setOptionValue("mip_rel_gap", MIP_RELATIVE_GAP)
     h.setOptionValue("mip_abs_gap", absolute_gap)
-    # The greedy start is already good; sub-MIP heuristics cost more than they find here.
-    h.setOptionValue("mip_heuristic_run_rins", False)
-    h.setOptionValue("mip_heuristic_run_rens", False)
     if time_limit is not None:
         h.setOptionValue("time_limit", max(float(time_limit), 0.01))
     return h
