@@ -1,6 +1,7 @@
 """Solving a scenario: the base first, then every variant from the base's allocation, across the cores.
 
-Variants run in worker processes (HiGHS may hold the GIL, so threads would not overlap),
+Variants run in worker processes: HiGHS releases the GIL, but validation, scoring, the
+greedy start and building results are Python, so only processes overlap fully. They are
 started from a fork server that imports the engine once, so a worker costs a fork rather
 than a fresh interpreter. Problems go out as dicts and results come back as JSON. As with
 any non-fork start method, a script calling `run_scenario` needs the `if __name__ == "__main__":`
