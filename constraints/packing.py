@@ -25,9 +25,3 @@ class PackingRows:
         """Per-row usage by the chosen pairs (a bool mask over pairs)."""
         in_row = chosen & (self.row_of_pair >= 0)
         return np.bincount(self.row_of_pair[in_row], weights=self.coef[in_row], minlength=len(self.capacity))
-
-    def binding_rows(self, candidate_mask: np.ndarray | None = None) -> np.ndarray:
-        """Rows that can bind at all: those whose pairs could together exceed the capacity."""
-        sel = self.row_of_pair >= 0 if candidate_mask is None else candidate_mask & (self.row_of_pair >= 0)
-        most = np.bincount(self.row_of_pair[sel], weights=self.coef[sel], minlength=len(self.capacity))
-        return most > self.capacity + 1e-9

@@ -17,7 +17,6 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from constraints import PACKING_RULES, lock
-from constraints.packing import PackingRows
 from solver.data import ProblemData
 from solver.scoring import Candidates
 
@@ -30,8 +29,6 @@ class Component:
 
     pairs: np.ndarray  # indices into Candidates
     score: np.ndarray
-    row_family: np.ndarray  # per row: the rule name's index in AssignmentModel.family_names
-    row_entity: np.ndarray  # per row: index of the row within its family (position, partner, municipality)
     capacity: np.ndarray  # per row
     a_row: np.ndarray  # COO of the constraint matrix: row, column, value
     a_col: np.ndarray
@@ -57,14 +54,8 @@ class Component:
 class AssignmentModel:
     locked: np.ndarray  # indices into Candidates of pairs fixed to 1
     components: list[Component]
-    families: list[PackingRows]  # full families over all candidates, for checks and explanations
-    n_candidates: int  # eligible pairs
     n_variables: int  # pairs left after presolve
     n_rows: int  # rows left after presolve
-
-    @property
-    def family_names(self) -> tuple[str, ...]:
-        return tuple(f.name for f in self.families)
 
 
 def build_model(data: ProblemData, cands: Candidates) -> AssignmentModel:
@@ -86,9 +77,9 @@ def build_model(data: ProblemData, cands: Candidates) -> AssignmentModel:
     variables = np.flatnonzero(keep)
 
     # Rows that can bind among the kept pairs; a global row id for each (family, row).
-    rows_r, rows_c, rows_v, row_family, row_entity, capacity = [], [], [], [], [], []
+    rows_r, rows_c, rows_v, capacity = [], [], [], []
     next_row = 0
-    for f_index, (family, room) in enumerate(zip(families, remaining, strict=True)):
+    for family, room in zip(families, remaining, strict=True):
         row = family.row_of_pair[variables]
         coef = family.coef[variables]
         in_row = row >= 0
@@ -104,19 +95,15 @@ def build_model(data: ProblemData, cands: Candidates) -> AssignmentModel:
         rows_r.append(global_id[row[member]])
         rows_c.append(member)
         rows_v.append(coef[member])
-        row_family.append(np.full(len(binding), f_index))
-        row_entity.append(binding)
         capacity.append(room[binding])
 
     a_r = np.concatenate(rows_r) if rows_r else np.zeros(0, np.int64)
     a_c = np.concatenate(rows_c) if rows_c else np.zeros(0, np.int64)
     a_v = np.concatenate(rows_v) if rows_v else np.zeros(0)
-    all_family = np.concatenate(row_family) if row_family else np.zeros(0, np.int64)
-    all_entity = np.concatenate(row_entity) if row_entity else np.zeros(0, np.int64)
     all_capacity = np.concatenate(capacity) if capacity else np.zeros(0)
 
-    components = _split(variables, cands.score[variables], a_r, a_c, a_v, all_family, all_entity, all_capacity)
-    return AssignmentModel(locked, components, families, len(cands), len(variables), next_row)
+    components = _split(variables, cands.score[variables], a_r, a_c, a_v, all_capacity)
+    return AssignmentModel(locked, components, len(variables), next_row)
 
 
 def _split(
@@ -125,8 +112,6 @@ def _split(
     a_r: np.ndarray,
     a_c: np.ndarray,
     a_v: np.ndarray,
-    row_family: np.ndarray,
-    row_entity: np.ndarray,
     capacity: np.ndarray,
 ) -> list[Component]:
     """Connected components of the variable-row graph, in a deterministic order."""
@@ -160,8 +145,6 @@ def _split(
             Component(
                 pairs=variables[group],
                 score=score[group],
-                row_family=row_family[rows],
-                row_entity=row_entity[rows],
                 capacity=capacity[rows],
                 a_row=local_row[a_r[entries]],
                 a_col=local_col[a_c[entries]],
