@@ -137,7 +137,7 @@ def parse_change(raw: Any) -> Change:
     model: type[_Change] = SetChange if selectors else _BY_KEY[kinds[0]]
     if selectors and not isinstance(raw[selectors[0]], str):
         ident = raw[selectors[0]]
-        raise ChangeError(f"{selectors[0]}: {ident!r} is not a string; ids are strings, so quote it: \"{ident}\"")
+        raise ChangeError(f'{selectors[0]}: {ident!r} is not a string; ids are strings, so quote it: "{ident}"')
     if selectors and "set" not in raw:
         raise ChangeError(f"{selectors[0]} {raw[selectors[0]]!r}: 'set' is missing (what should change?)")
     try:

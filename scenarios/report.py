@@ -115,18 +115,7 @@ def summary_table(run: ScenarioRun) -> Table:
     base_cells = ["[bold]base[/bold]", _status(run.base), f"{run.base.objective:.3f}", "", f"{filled}/{openings}"]
     table.add_row(*base_cells, "", "", "", "")
     for v in run.variants:
-        d = v.diff
-        table.add_row(
-            v.name,
-            _status(v.result),
-            f"{d.objective.variant:.3f}",
-            _signed(d.objective.change),
-            f"{d.filled_openings.variant}/{_filled(v.result)[1]}",
-            _signed(d.filled_openings.change, 0),
-            _yen(d.total_spend.change, signed=True),
-            _pair_change(d),
-            _count_change(len(d.became_filled), len(d.became_unfilled)),
-        )
+        table.add_row(*_variant_cells(v, f"{v.diff.filled_openings.variant}/{_filled(v.result)[1]}"))
     mode = f"in parallel on {run.workers} processes" if run.parallel else "one after another"
     table.caption = f"variants solved {mode} in {run.variants_seconds:.2f} s; whole run {run.wall_seconds:.2f} s"
     return table
@@ -239,22 +228,25 @@ def markdown_report(run: ScenarioRun) -> str:
     ]
     rows = []
     for v in run.variants:
-        d = v.diff
-        rows.append(
-            [
-                v.name,
-                _status(v.result),
-                f"{d.objective.variant:.3f}",
-                _signed(d.objective.change),
-                f"{d.filled_openings.variant}",
-                _signed(d.filled_openings.change, 0),
-                _yen(d.total_spend.change, signed=True),
-                _pair_change(d),
-                _count_change(len(d.became_filled), len(d.became_unfilled)),
-            ]
-        )
+        rows.append(_variant_cells(v, f"{v.diff.filled_openings.variant}"))
     headers = ["variant", "status", "objective", "Δ objective", "filled", "Δ filled", "Δ spend", "pairs +/−"]
     lines += _table([*headers, "positions filled +/−"], rows)
     for v in run.variants:
         lines += _variant_section(v)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _variant_cells(v: VariantRun, filled: str) -> list[str]:
+    """A variant's summary cells, shared by the terminal table and report.md."""
+    d = v.diff
+    return [
+        v.name,
+        _status(v.result),
+        f"{d.objective.variant:.3f}",
+        _signed(d.objective.change),
+        filled,
+        _signed(d.filled_openings.change, 0),
+        _yen(d.total_spend.change, signed=True),
+        _pair_change(d),
+        _count_change(len(d.became_filled), len(d.became_unfilled)),
+    ]

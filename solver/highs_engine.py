@@ -36,24 +36,37 @@ def _silence_banner() -> None:
 _silence_banner()
 
 
-def _lp(component: Component) -> highspy.HighsLp:
-    n, m = component.n_vars, component.n_rows
+def binary_program(
+    cost: np.ndarray,
+    a_row: np.ndarray,
+    a_col: np.ndarray,
+    a_val: np.ndarray,
+    row_upper: np.ndarray,
+    row_lower: np.ndarray | None = None,
+    col_lower: np.ndarray | None = None,
+) -> highspy.HighsLp:
+    """max cost @ x over binaries x, rows given as COO entries; every MIP enmusubi hands HiGHS."""
+    n, m = len(cost), len(row_upper)
     lp = highspy.HighsLp()
     lp.num_col_ = n
     lp.num_row_ = m
-    lp.col_cost_ = component.score.astype(np.float64)
-    lp.col_lower_ = np.zeros(n)
+    lp.col_cost_ = np.asarray(cost, dtype=np.float64)
+    lp.col_lower_ = np.zeros(n) if col_lower is None else np.asarray(col_lower, dtype=np.float64)
     lp.col_upper_ = np.ones(n)
-    lp.row_lower_ = np.full(m, -highspy.kHighsInf)
-    lp.row_upper_ = component.capacity.astype(np.float64)
+    lp.row_lower_ = np.full(m, -highspy.kHighsInf) if row_lower is None else np.asarray(row_lower, dtype=np.float64)
+    lp.row_upper_ = np.asarray(row_upper, dtype=np.float64)
     lp.sense_ = highspy.ObjSense.kMaximize
-    order = np.lexsort((component.a_row, component.a_col))
+    order = np.lexsort((a_row, a_col))
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = np.searchsorted(component.a_col[order], np.arange(n + 1)).astype(np.int32)
-    lp.a_matrix_.index_ = component.a_row[order].astype(np.int32)
-    lp.a_matrix_.value_ = component.a_val[order].astype(np.float64)
+    lp.a_matrix_.start_ = np.searchsorted(a_col[order], np.arange(n + 1)).astype(np.int32)
+    lp.a_matrix_.index_ = a_row[order].astype(np.int32)
+    lp.a_matrix_.value_ = a_val[order].astype(np.float64)
     lp.integrality_ = [highspy.HighsVarType.kInteger] * n
     return lp
+
+
+def _lp(component: Component) -> highspy.HighsLp:
+    return binary_program(component.score, component.a_row, component.a_col, component.a_val, component.capacity)
 
 
 def configured_highs(time_limit: float | None, seed: int = 0, absolute_gap: float = MIP_ABSOLUTE_GAP) -> highspy.Highs:

@@ -25,7 +25,7 @@ from constraints import PACKING_RULES, lock
 from constraints.packing import PackingRows
 from solver.data import ProblemData, compile_problem
 from solver.errors import InputError, Issue, UnknownIdError
-from solver.highs_engine import configured_highs
+from solver.highs_engine import binary_program, configured_highs
 from solver.models import PairRef, Problem
 from solver.result import Result
 from solver.scoring import Candidates, score_candidates
@@ -164,7 +164,6 @@ def best_with_one_of(space: PairSpace, asked: np.ndarray, deadline: float | None
 
 def _model(space: PairSpace, columns: np.ndarray, asked: np.ndarray) -> highspy.HighsLp:
     """max score @ x over `columns`: the packing rows that can bind, locks fixed, sum of asked x >= 1."""
-    n = len(columns)
     rows, cols, vals, lower, upper = [], [], [], [], []
     n_rows = 0
     for family in space.families:
@@ -193,25 +192,16 @@ def _model(space: PairSpace, columns: np.ndarray, asked: np.ndarray) -> highspy.
     vals.append(np.ones(len(witness)))
     lower.append(np.ones(1))
     upper.append(np.full(1, highspy.kHighsInf))
-    n_rows += 1
 
-    a_row, a_col, a_val = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
-    order = np.lexsort((a_row, a_col))
-    lp = highspy.HighsLp()
-    lp.num_col_ = n
-    lp.num_row_ = n_rows
-    lp.col_cost_ = space.cands.score[columns].astype(np.float64)
-    lp.col_lower_ = space.locked[columns].astype(np.float64)
-    lp.col_upper_ = np.ones(n)
-    lp.row_lower_ = np.concatenate(lower)
-    lp.row_upper_ = np.concatenate(upper)
-    lp.sense_ = highspy.ObjSense.kMaximize
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = np.searchsorted(a_col[order], np.arange(n + 1)).astype(np.int32)
-    lp.a_matrix_.index_ = a_row[order].astype(np.int32)
-    lp.a_matrix_.value_ = a_val[order].astype(np.float64)
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * n
-    return lp
+    return binary_program(
+        space.cands.score[columns],
+        np.concatenate(rows),
+        np.concatenate(cols),
+        np.concatenate(vals),
+        row_upper=np.concatenate(upper),
+        row_lower=np.concatenate(lower),
+        col_lower=space.locked[columns],
+    )
 
 
 def deadline_after(time_limit_seconds: float | None) -> float | None:
