@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("benchmarks.scoring", "benchmarks.solve", "benchmarks.load_api")
+BENCHMARKS = ("benchmarks.scoring", "benchmarks.solve", "benchmarks.highs_options", "benchmarks.load_api")
 
 
 def main() -> int:

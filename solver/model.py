@@ -13,10 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from constraints import PACKING_RULES, lock
+from solver.components import component_labels
 from solver.data import ProblemData
 from solver.scoring import Candidates
 
@@ -118,8 +117,7 @@ def _split(
     n_v, n_r = len(variables), len(capacity)
     if n_v == 0:
         return []
-    graph = coo_matrix((np.ones(len(a_r)), (a_c, n_v + a_r)), shape=(n_v + n_r, n_v + n_r))
-    _, label = connected_components(graph, directed=False)
+    label = component_labels(n_v + n_r, a_c, n_v + a_r)
     var_label, row_label = label[:n_v], label[n_v:]
     var_order = np.argsort(var_label, kind="stable")
     row_order = np.argsort(row_label, kind="stable")

@@ -1,0 +1,90 @@
+"""HiGHS's own settings against the ones enmusubi sets, on the same components, side by side.
+
+Each generated problem is presolved by enmusubi; every component HiGHS would get is then solved
+from the same greedy start twice, once with HiGHS's defaults and once with enmusubi's options
+(solver.highs_engine.START_HEURISTICS_OFF), the order alternating between problems.
+Figures go to benchmarks/results/highs_options_<partners>x<positions>.json.
+Run: .venv/bin/python -m benchmarks.highs_options [--size 900 150] [--seeds 1 2 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from typing import Any
+
+from benchmarks.common import write
+from scenarios.generator import generate_problem
+from solver import parse_problem
+from solver.data import compile_problem
+from solver.greedy import greedy
+from solver.highs_engine import START_HEURISTICS_OFF, solve_component
+from solver.model import build_model
+from solver.outcome import MIP_ABSOLUTE_GAP
+from solver.scoring import score_candidates
+
+DEFAULT_SEEDS = (1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 14, 15, 16)
+SETTINGS: dict[str, dict[str, bool | int | float | str]] = {"highs_defaults": {}, "enmusubi": START_HEURISTICS_OFF}
+
+
+def time_settings(partners: int, positions: int, seed: int, first: str, time_limit: float) -> dict[str, Any]:
+    data = compile_problem(parse_problem(generate_problem(partners, positions, seed=seed)))
+    model = build_model(data, score_candidates(data))
+    hard = [c for c in model.components if not (c.is_free() or c.is_unit_single_row())]
+    order = sorted(SETTINGS, key=lambda name: name != first)
+    row: dict[str, Any] = {"seed": seed, "variables": sum(c.n_vars for c in hard)}
+    for name in order:
+        started = time.perf_counter()
+        outcomes = [
+            solve_component(c, greedy(c, None), time_limit, 0, absolute_gap=MIP_ABSOLUTE_GAP, options=SETTINGS[name])
+            for c in hard
+        ]
+        row[name] = {
+            "seconds": time.perf_counter() - started,
+            "optimal": all(o.optimal for o in outcomes),
+            "objective": sum(o.objective for o in outcomes),
+        }
+    return row
+
+
+def geometric_mean(values: list[float]) -> float:
+    return math.exp(sum(math.log(v) for v in values) / len(values))
+
+
+def main() -> dict[str, Any]:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size", type=int, nargs=2, default=(900, 150), metavar=("PARTNERS", "POSITIONS"))
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(DEFAULT_SEEDS))
+    parser.add_argument("--time-limit", type=float, default=120.0)
+    args = parser.parse_args()
+    partners, positions = args.size
+    rows = []
+    for k, seed in enumerate(args.seeds):
+        row = time_settings(partners, positions, seed, list(SETTINGS)[k % 2], args.time_limit)
+        rows.append(row)
+        print(
+            f"{partners}x{positions} seed {seed}: HiGHS defaults {row['highs_defaults']['seconds']:.2f} s, "
+            f"enmusubi's options {row['enmusubi']['seconds']:.2f} s",
+            flush=True,
+        )
+    summary = {name: round(geometric_mean([r[name]["seconds"] for r in rows]), 3) for name in SETTINGS}
+    faster = sum(r["enmusubi"]["seconds"] < r["highs_defaults"]["seconds"] for r in rows)
+    figures = {
+        "size": [partners, positions],
+        "options": START_HEURISTICS_OFF,
+        "geometric_mean_seconds": summary,
+        "speedup": round(summary["highs_defaults"] / summary["enmusubi"], 2),
+        "faster_with_enmusubi_options": f"{faster} of {len(rows)}",
+        "problems": rows,
+    }
+    print(
+        f"geometric mean: HiGHS defaults {summary['highs_defaults']:.2f} s, enmusubi {summary['enmusubi']:.2f} s "
+        f"({figures['speedup']}x); faster on {figures['faster_with_enmusubi_options']}"
+    )
+    print("written", write(f"highs_options_{partners}x{positions}", figures))
+    return figures
+
+
+if __name__ == "__main__":
+    main()
