@@ -22,7 +22,7 @@ PROGRESS_INTERVAL = 0.5  # seconds between progress reports from the search
 PRESOLVE_MAX_VARIABLES = 50_000
 # A component is always solved from a start allocation, so HiGHS's heuristics for finding a
 # first one (feasibility jump) and its root sub-MIP over reduced costs only cost time: with
-# both off, 13 generated 900 x 150 problems proved optimal 1.5x faster (geometric mean), 12 of
+# both off, 13 generated 900 x 150 problems proved optimal 1.5x faster (geometric mean), 11 of
 # them faster (`python -m benchmarks.highs_options`, benchmarks/results/highs_options_900x150.json).
 START_HEURISTICS_OFF = {
     "mip_heuristic_run_feasibility_jump": False,
