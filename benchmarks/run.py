@@ -9,7 +9,13 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("benchmarks.scoring", "benchmarks.solve", "benchmarks.highs_options", "benchmarks.load_api")
+BENCHMARKS = (
+    "benchmarks.scoring",
+    "benchmarks.solve",
+    "benchmarks.highs_options",
+    "benchmarks.engines",
+    "benchmarks.load_api",
+)
 
 
 def main() -> int:
