@@ -16,15 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.common import write
-from scenarios.generator import generate_problem
-from solver import cpsat_engine, highs_engine, parse_problem
-from solver.data import compile_problem
+from benchmarks.common import engine_components, write
+from solver import cpsat_engine, highs_engine
 from solver.greedy import greedy
-from solver.model import Component, build_model
+from solver.model import Component
 from solver.outcome import ComponentOutcome
-from solver.scoring import score_candidates
-from solver.solving import OPTIMALITY_ABSOLUTE
 
 PROBLEMS = ((900, 150, 4), (900, 150, 5), (900, 150, 7), (2_000, 300, 5))
 Engine = Callable[[Component, np.ndarray, float, float], ComponentOutcome]
@@ -40,10 +36,7 @@ ENGINES: dict[str, Engine] = {
 
 
 def run_engines(partners: int, positions: int, seed: int, time_limit: float) -> dict[str, Any]:
-    data = compile_problem(parse_problem(generate_problem(partners, positions, seed=seed)))
-    model = build_model(data, score_candidates(data))
-    hard = [c for c in model.components if not (c.is_free() or c.is_unit_single_row())]
-    gap = 0.5 * OPTIMALITY_ABSOLUTE / max(len(hard), 1)  # what solve() stops at; these optima are under 1,000
+    hard, gap = engine_components(partners, positions, seed)
     row: dict[str, Any] = {"size": [partners, positions], "seed": seed, "variables": sum(c.n_vars for c in hard)}
     for name, engine in ENGINES.items():
         started = time.perf_counter()

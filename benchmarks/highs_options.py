@@ -10,30 +10,20 @@ Run: .venv/bin/python -m benchmarks.highs_options [--size 900 150] [--seeds 1 2 
 from __future__ import annotations
 
 import argparse
-import math
 import time
 from typing import Any
 
-from benchmarks.common import write
-from scenarios.generator import generate_problem
-from solver import parse_problem
-from solver.data import compile_problem
+from benchmarks.common import engine_components, geometric_mean, write
 from solver.greedy import greedy
 from solver.highs_engine import START_HEURISTICS_OFF, solve_component
-from solver.model import build_model
-from solver.scoring import score_candidates
-from solver.solving import OPTIMALITY_ABSOLUTE
 
 DEFAULT_SEEDS = (1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 14, 15, 16)
 SETTINGS: dict[str, dict[str, bool | int | float | str]] = {"highs_defaults": {}, "enmusubi": START_HEURISTICS_OFF}
 
 
 def time_settings(partners: int, positions: int, seed: int, first: str, time_limit: float) -> dict[str, Any]:
-    data = compile_problem(parse_problem(generate_problem(partners, positions, seed=seed)))
-    model = build_model(data, score_candidates(data))
-    hard = [c for c in model.components if not (c.is_free() or c.is_unit_single_row())]
+    hard, gap = engine_components(partners, positions, seed)
     order = sorted(SETTINGS, key=lambda name: name != first)
-    gap = 0.5 * OPTIMALITY_ABSOLUTE / max(len(hard), 1)  # what solve() stops at; these optima are under 1,000
     row: dict[str, Any] = {"seed": seed, "variables": sum(c.n_vars for c in hard)}
     for name in order:
         started = time.perf_counter()
@@ -46,10 +36,6 @@ def time_settings(partners: int, positions: int, seed: int, first: str, time_lim
             "objective": sum(o.objective for o in outcomes),
         }
     return row
-
-
-def geometric_mean(values: list[float]) -> float:
-    return math.exp(sum(math.log(v) for v in values) / len(values))
 
 
 def main() -> dict[str, Any]:

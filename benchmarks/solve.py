@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import subprocess
 import sys
 import tempfile
@@ -23,7 +22,7 @@ from typing import Any
 import highspy
 import numpy as np
 
-from benchmarks.common import SEED, write
+from benchmarks.common import SEED, geometric_mean, write
 from constraints import PACKING_RULES
 from scenarios.generator import generate_problem
 from solver import parse_problem, solve
@@ -113,10 +112,6 @@ def cli(problem: dict[str, Any]) -> dict[str, Any]:
             times.append(time.perf_counter() - started)
             status = json.loads(out.read_text())["status"]
     return {"seconds_median": sorted(times)[len(times) // 2], "seconds": times, "status": status}
-
-
-def geometric_mean(values: list[float]) -> float:
-    return math.exp(sum(math.log(v) for v in values) / len(values))
 
 
 def main() -> dict[str, Any]:
