@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -60,25 +61,31 @@ def _queue(store: RunStore, pool: WorkerPool, problem: dict[str, Any]) -> str:
     return run_id
 
 
-def test_a_queued_run_is_solved_and_stored(store: RunStore, example_problem: dict[str, Any]) -> None:
-    pool = WorkerPool(store, workers=1, queue_size=4)
+@contextmanager
+def running(pool: WorkerPool, release: threading.Event | None = None) -> Iterator[WorkerPool]:
+    """A started pool, shut down at the end (after letting blocked solves go, if given)."""
     pool.start()
     try:
+        yield pool
+    finally:
+        if release is not None:
+            release.set()
+        pool.shutdown()
+
+
+def test_a_queued_run_is_solved_and_stored(store: RunStore, example_problem: dict[str, Any]) -> None:
+    with running(WorkerPool(store, workers=1, queue_size=4)) as pool:
         run_id = _queue(store, pool, parse_problem(example_problem).to_json_dict())
         _wait_for(lambda: store.get(run_id).status == "done", "the run to finish")
         result = Result.model_validate(store.get(run_id).result)
         assert result.status == "optimal" and result.objective == pytest.approx(solve(example_problem).objective)
-    finally:
-        pool.shutdown()
 
 
 def test_a_full_queue_refuses_at_once_and_a_failed_reservation_gives_its_place_back(
     store: RunStore, example_problem: dict[str, Any], example_result: Result
 ) -> None:
     blocking = BlockingSolve(example_result)
-    pool = WorkerPool(store, workers=1, queue_size=2, solve_function=blocking)
-    pool.start()
-    try:
+    with running(WorkerPool(store, workers=1, queue_size=2, solve_function=blocking), blocking.release) as pool:
         first = _queue(store, pool, example_problem)
         _wait_for(lambda: len(blocking.started) == 1, "the first run to start")
         _queue(store, pool, example_problem)
@@ -92,18 +99,13 @@ def test_a_full_queue_refuses_at_once_and_a_failed_reservation_gives_its_place_b
         assert store.count() == 3, "a refused run is never written"
         assert pool.load() == {"workers": 1, "running": 1, "queued": 2}
         assert store.get(first).status == "running"
-    finally:
-        blocking.release.set()
-        pool.shutdown()
 
 
 def test_cancelling_a_queued_run_means_it_never_starts(
     store: RunStore, example_problem: dict[str, Any], example_result: Result
 ) -> None:
     blocking = BlockingSolve(example_result)
-    pool = WorkerPool(store, workers=1, queue_size=4, solve_function=blocking)
-    pool.start()
-    try:
+    with running(WorkerPool(store, workers=1, queue_size=4, solve_function=blocking), blocking.release) as pool:
         first = _queue(store, pool, example_problem)
         _wait_for(lambda: len(blocking.started) == 1, "the first run to start")
         waiting = _queue(store, pool, example_problem)
@@ -114,18 +116,13 @@ def test_cancelling_a_queued_run_means_it_never_starts(
         _wait_for(lambda: store.get(first).status == "done", "the first run to finish")
         assert len(blocking.started) == 1
         assert store.get(waiting).status == "cancelled" and store.get(waiting).started_at is None
-    finally:
-        blocking.release.set()
-        pool.shutdown()
 
 
 def test_cancelling_a_running_run_stops_its_solve_and_keeps_what_it_found(
     store: RunStore, example_problem: dict[str, Any], example_result: Result
 ) -> None:
     blocking = BlockingSolve(example_result)
-    pool = WorkerPool(store, workers=1, queue_size=4, solve_function=blocking)
-    pool.start()
-    try:
+    with running(WorkerPool(store, workers=1, queue_size=4, solve_function=blocking)) as pool:
         run_id = _queue(store, pool, example_problem)
         _wait_for(lambda: store.get(run_id).status == "running", "the run to start")
         assert store.cancel(run_id)[1]
@@ -135,8 +132,6 @@ def test_cancelling_a_running_run_stops_its_solve_and_keeps_what_it_found(
         assert record.status == "cancelled"
         assert Result.model_validate(record.result).stopped
         _wait_for(lambda: pool.load()["running"] == 0, "the worker to be free")
-    finally:
-        pool.shutdown()
 
 
 def test_shutdown_fails_running_runs_as_interrupted_and_leaves_queued_runs_queued(
@@ -159,34 +154,24 @@ def test_shutdown_fails_running_runs_as_interrupted_and_leaves_queued_runs_queue
 
 
 def test_a_job_that_raises_does_not_kill_its_worker(store: RunStore) -> None:
-    pool = WorkerPool(store, workers=1, queue_size=4)
-    pool.start()
-    try:
+    with running(WorkerPool(store, workers=1, queue_size=4)) as pool:
         failing, _ = pool.submit(lambda stop: 1 / 0)
         with pytest.raises(ZeroDivisionError):
             failing.result(timeout=WAIT_SECONDS)
         working, _ = pool.submit(lambda stop: "still here")
         assert working.result(timeout=WAIT_SECONDS) == "still here"
-    finally:
-        pool.shutdown()
 
 
 def test_a_stored_problem_that_no_longer_validates_fails_the_run_with_the_reason(store: RunStore) -> None:
-    pool = WorkerPool(store, workers=1, queue_size=4)
-    pool.start()
-    try:
+    with running(WorkerPool(store, workers=1, queue_size=4)) as pool:
         run_id = _queue(store, pool, {"version": 1, "positions": "not a list"})
         _wait_for(lambda: store.get(run_id).status == "failed", "the run to fail")
         assert "invalid problem" in (store.get(run_id).error or "") and "positions" in (store.get(run_id).error or "")
-    finally:
-        pool.shutdown()
 
 
 def test_a_real_solve_stops_when_its_run_is_cancelled(store: RunStore, slow_problem: dict[str, Any]) -> None:
     """The engine itself (HiGHS) honours the stop: the run ends stopped, not solved to the end."""
-    pool = WorkerPool(store, workers=1, queue_size=4)
-    pool.start()
-    try:
+    with running(WorkerPool(store, workers=1, queue_size=4)) as pool:
         with pool.reserve() as place:
             run_id = store.create_run(problem=slow_problem, name="slow", time_limit=600).id
             place.put_run(run_id)
@@ -199,5 +184,3 @@ def test_a_real_solve_stops_when_its_run_is_cancelled(store: RunStore, slow_prob
         assert record.status == "cancelled"
         result = Result.model_validate(record.result)
         assert result.stopped and result.status == "feasible"
-    finally:
-        pool.shutdown()
