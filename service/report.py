@@ -26,7 +26,7 @@ def _cell(value: object) -> str:
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[object]], align: str = "") -> list[str]:
     """A markdown table; `align` has one letter per column, l or r (default l)."""
-    marks = [("---:" if (align[k:k + 1] == "r") else "---") for k in range(len(header))]
+    marks = [("---:" if (align[k : k + 1] == "r") else "---") for k in range(len(header))]
     lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(marks) + " |"]
     lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
     return lines
@@ -72,8 +72,10 @@ def _summary(result: Result, source: str) -> list[str]:
         ("Input", f"`{source}`"),
         ("Status", f"{result.status}" + ("" if result.status == "optimal" else f", gap {result.gap:.3%}")),
         ("Objective", f"{result.objective:.6f} (best bound {result.best_bound:.6f})"),
-        ("Placements", f"{len(result.assignments)}; openings filled {filled} of {openings}"
-                       f" ({_percent(filled, openings)})"),
+        (
+            "Placements",
+            f"{len(result.assignments)}; openings filled {filled} of {openings} ({_percent(filled, openings)})",
+        ),
         ("Partners placed", f"{placed} of {len(result.partners)}"),
         (
             "Budget",
@@ -106,8 +108,13 @@ def _moves(moves: Sequence[Move]) -> list[str]:
         order = {"left": 0, "joined": 1}
         changed.sort(key=lambda m: (m.partner, order[m.change], m.position))
         rows = [
-            (f"{m.partner} {m.partner_name}", m.change, f"{m.position} {m.position_title}", m.municipality_name,
-             m.reason)
+            (
+                f"{m.partner} {m.partner_name}",
+                m.change,
+                f"{m.position} {m.position_title}",
+                m.municipality_name,
+                m.reason,
+            )
             for m in changed
         ]
         lines += _table(("partner", "change", "position", "municipality", "why"), rows)

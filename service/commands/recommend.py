@@ -55,9 +55,7 @@ def recommend_command(
     """Rank eligible pairs by what placing each would do to the whole optimal allocation."""
     with fail_on_input_error(), fail_on_unknown_id():
         loaded, base = load_inputs(problem, result)
-        found = recommend(
-            loaded, position=position, partner=partner, k=k, result=base, time_limit_seconds=time_limit
-        )
+        found = recommend(loaded, position=position, partner=partner, k=k, result=base, time_limit_seconds=time_limit)
     if as_json:
         typer.echo(found.model_dump_json(indent=2))
     else:

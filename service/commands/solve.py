@@ -72,9 +72,7 @@ def mark_interrupted(result: Result) -> Result:
 
 
 def solve_command(
-    problem: Annotated[
-        Path, typer.Argument(help="Problem file (JSON or YAML, PROBLEM.md) or a folder of CSV files.")
-    ],
+    problem: Annotated[Path, typer.Argument(help="Problem file (JSON or YAML, PROBLEM.md) or a folder of CSV files.")],
     out: Annotated[
         Path | None,
         typer.Option(

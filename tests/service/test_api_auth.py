@@ -22,8 +22,7 @@ V1_CALLS = [
 ]
 
 
-BAD_AUTHORIZATIONS = [None, "Bearer x", "Basic {key}", "Bearer {key}x", "Bearer",
-                      "Bearer {key}{key}", "bearer {short}"]
+BAD_AUTHORIZATIONS = [None, "Bearer x", "Basic {key}", "Bearer {key}x", "Bearer", "Bearer {key}{key}", "bearer {short}"]
 
 
 @pytest.mark.parametrize("authorization", BAD_AUTHORIZATIONS)

@@ -22,7 +22,11 @@ from service.settings import Settings
             "is above max_time_limit_seconds",
         ),
         ({"ENMUSUBI_DATABASE_URL": "nosuchdb://x"}, 2, "error: ENMUSUBI_DATABASE_URL: not a usable database URL"),
-        ({"ENMUSUBI_DATABASE_URL": "postgresql://u:secret@127.0.0.1:1/db"}, 1, "cannot reach postgresql+psycopg://u:***@"),
+        (
+            {"ENMUSUBI_DATABASE_URL": "postgresql://u:secret@127.0.0.1:1/db"},
+            1,
+            "cannot reach postgresql+psycopg://u:***@",
+        ),
     ],
 )
 def test_bad_settings_are_one_line_errors(
