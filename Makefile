@@ -22,6 +22,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	if [ -n "$$CI" ]; then bash .ci/postgres.sh; fi
 	$(BIN)/python -m pytest
 
