@@ -31,8 +31,7 @@ from scenarios.generator import generate_problem
 from solver import parse_problem, solve
 from solver.data import compile_problem
 from solver.greedy import greedy
-from solver.highs_engine import solve_component
-from solver.outcome import MIP_RELATIVE_GAP
+from solver.highs_engine import binary_program, configured_highs, solve_component
 from solver.scoring import score_candidates
 from solver.solving import OPTIMALITY_ABSOLUTE
 
@@ -47,14 +46,9 @@ def plain_highs(problem: dict[str, Any], time_limit: float) -> dict[str, Any]:
     data = compile_problem(parse_problem(problem))
     cands = score_candidates(data)
     keep = np.flatnonzero(cands.score > 0)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("mip_rel_gap", MIP_RELATIVE_GAP)
-    # The gap enmusubi stops at on one component whose optimum is under 1,000: half the spec's 1e-3.
-    h.setOptionValue("mip_abs_gap", 0.5 * OPTIMALITY_ABSOLUTE)
-    h.setOptionValue("time_limit", time_limit)
-    lp = highspy.HighsLp()
-    n = len(keep)
+    # HiGHS's defaults, but the gap enmusubi stops at on one component whose optimum is under
+    # 1,000: half the spec's 1e-3.
+    h = configured_highs(time_limit, absolute_gap=0.5 * OPTIMALITY_ABSOLUTE)
     rows, cols, vals, upper = [], [], [], []
     offset = 0
     for rule in PACKING_RULES:
@@ -66,19 +60,9 @@ def plain_highs(problem: dict[str, Any], time_limit: float) -> dict[str, Any]:
         vals.append(family.coef[keep][inside])
         upper.append(family.capacity)
         offset += len(family.capacity)
-    a_row, a_col, a_val = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
-    order = np.lexsort((a_row, a_col))
-    lp.num_col_, lp.num_row_ = n, offset
-    lp.col_cost_ = cands.score[keep]
-    lp.col_lower_, lp.col_upper_ = np.zeros(n), np.ones(n)
-    lp.row_lower_ = np.full(offset, -highspy.kHighsInf)
-    lp.row_upper_ = np.concatenate(upper)
-    lp.sense_ = highspy.ObjSense.kMaximize
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = np.searchsorted(a_col[order], np.arange(n + 1)).astype(np.int32)
-    lp.a_matrix_.index_ = a_row[order].astype(np.int32)
-    lp.a_matrix_.value_ = a_val[order]
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * n
+    lp = binary_program(
+        cands.score[keep], np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), np.concatenate(upper)
+    )
     h.passModel(lp)
     h.run()
     info = h.getInfo()
