@@ -10,15 +10,13 @@ Run: .venv/bin/python -m benchmarks.engines [--time-limit S]
 from __future__ import annotations
 
 import argparse
-import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from benchmarks.common import engine_components, write
+from benchmarks.common import engine_components, time_components, write
 from solver import cpsat_engine, highs_engine
-from solver.greedy import greedy
 from solver.model import Component
 from solver.outcome import ComponentOutcome
 
@@ -39,17 +37,9 @@ def run_engines(partners: int, positions: int, seed: int, time_limit: float) -> 
     hard, gap = engine_components(partners, positions, seed)
     row: dict[str, Any] = {"size": [partners, positions], "seed": seed, "variables": sum(c.n_vars for c in hard)}
     for name, engine in ENGINES.items():
-        started = time.perf_counter()
-        outcomes = [engine(c, greedy(c, None), time_limit, gap) for c in hard]
-        objective = sum(o.objective for o in outcomes)
-        bound = sum(o.bound for o in outcomes)
-        row[name] = {
-            "seconds": time.perf_counter() - started,
-            "optimal": all(o.optimal for o in outcomes),
-            "objective": objective,
-            "bound": bound,
-            "relative_gap": (bound - objective) / max(abs(objective), 1e-9),
-        }
+        figures, _ = time_components(hard, lambda c, start, engine=engine: engine(c, start, time_limit, gap))
+        figures["relative_gap"] = (figures["bound"] - figures["objective"]) / max(abs(figures["objective"]), 1e-9)
+        row[name] = figures
     return row
 
 

@@ -10,11 +10,9 @@ Run: .venv/bin/python -m benchmarks.highs_options [--size 900 150] [--seeds 1 2 
 from __future__ import annotations
 
 import argparse
-import time
 from typing import Any
 
-from benchmarks.common import engine_components, geometric_mean, write
-from solver.greedy import greedy
+from benchmarks.common import engine_components, geometric_mean, time_components, write
 from solver.highs_engine import START_HEURISTICS_OFF, solve_component
 
 DEFAULT_SEEDS = (1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 14, 15, 16)
@@ -26,15 +24,13 @@ def time_settings(partners: int, positions: int, seed: int, first: str, time_lim
     order = sorted(SETTINGS, key=lambda name: name != first)
     row: dict[str, Any] = {"seed": seed, "variables": sum(c.n_vars for c in hard)}
     for name in order:
-        started = time.perf_counter()
-        outcomes = [
-            solve_component(c, greedy(c, None), time_limit, 0, absolute_gap=gap, options=SETTINGS[name]) for c in hard
-        ]
-        row[name] = {
-            "seconds": time.perf_counter() - started,
-            "optimal": all(o.optimal for o in outcomes),
-            "objective": sum(o.objective for o in outcomes),
-        }
+        options = SETTINGS[name]
+        row[name], _ = time_components(
+            hard,
+            lambda c, start, options=options: solve_component(
+                c, start, time_limit, 0, absolute_gap=gap, options=options
+            ),
+        )
     return row
 
 

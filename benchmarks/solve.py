@@ -25,7 +25,7 @@ from typing import Any
 import highspy
 import numpy as np
 
-from benchmarks.common import SEED, engine_components, geometric_mean, write
+from benchmarks.common import SEED, engine_components, geometric_mean, time_components, write
 from constraints import PACKING_RULES
 from scenarios.generator import generate_problem
 from solver import parse_problem, solve
@@ -97,17 +97,13 @@ def proof_floor(partners: int, positions: int, seed: int, time_limit: float) -> 
     starts = [greedy(c, None) for c in hard]
     proven = False
     for name in ("from_greedy", "from_optimum"):
-        started = time.perf_counter()
-        outcomes = [solve_component(c, s, time_limit, 0, absolute_gap=gap) for c, s in zip(hard, starts, strict=True)]
-        figures[name] = {
-            "seconds": time.perf_counter() - started,
-            "optimal": all(o.optimal for o in outcomes),
-            "objective": sum(o.objective for o in outcomes),
-        }
+        figures[name], outcomes = time_components(
+            hard, lambda c, start: solve_component(c, start, time_limit, 0, absolute_gap=gap), starts
+        )
         if name == "from_optimum":
             figures[name]["start_proven_optimal"] = proven
         starts = [o.chosen for o in outcomes]
-        proven = all(o.optimal for o in outcomes)
+        proven = figures[name]["optimal"]
     return figures
 
 
