@@ -13,14 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from scenarios.generator import generate_problem
-from solver import parse_problem
-from solver.data import compile_problem
-from solver.greedy import greedy
-from solver.model import Component, build_model
-from solver.outcome import ComponentOutcome
-from solver.scoring import score_candidates
-from solver.solving import OPTIMALITY_ABSOLUTE
+from enmusubi.scenarios.generator import generate_problem
+from enmusubi.solver import parse_problem
+from enmusubi.solver.data import compile_problem
+from enmusubi.solver.greedy import greedy
+from enmusubi.solver.model import Component, build_model
+from enmusubi.solver.outcome import ComponentOutcome
+from enmusubi.solver.scoring import score_candidates
+from enmusubi.solver.solving import OPTIMALITY_ABSOLUTE
 
 RESULTS = Path(__file__).parent / "results"
 SIZES = ((900, 150), (2_000, 300), (20_000, 2_000))

@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 
 from benchmarks.common import engine_components, time_components, write
-from solver import cpsat_engine, highs_engine
-from solver.model import Component
-from solver.outcome import ComponentOutcome
+from enmusubi.solver import cpsat_engine, highs_engine
+from enmusubi.solver.model import Component
+from enmusubi.solver.outcome import ComponentOutcome
 
 PROBLEMS = ((900, 150, 4), (900, 150, 5), (900, 150, 7), (2_000, 300, 5))
 Engine = Callable[[Component, np.ndarray, float, float], ComponentOutcome]

@@ -13,7 +13,7 @@ import argparse
 from typing import Any
 
 from benchmarks.common import engine_components, geometric_mean, time_components, write
-from solver.highs_engine import START_HEURISTICS_OFF, solve_component
+from enmusubi.solver.highs_engine import START_HEURISTICS_OFF, solve_component
 
 DEFAULT_SEEDS = (1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 14, 15, 16)
 SETTINGS: dict[str, dict[str, bool | int | float | str]] = {"highs_defaults": {}, "enmusubi": START_HEURISTICS_OFF}

@@ -29,8 +29,8 @@ from typing import Any
 import httpx
 
 from benchmarks.common import write
-from scenarios.generator import generate_problem
-from service.schemas import EXAMPLE_PROBLEM
+from enmusubi.scenarios.generator import generate_problem
+from enmusubi.service.api.schemas import EXAMPLE_PROBLEM
 
 KEY = "load-test-key"
 MAX_ROUNDS = 50
@@ -68,7 +68,16 @@ class Server:
         env |= {"ENMUSUBI_DATABASE_URL": f"sqlite:///{data / 'load.sqlite3'}", "ENMUSUBI_API_KEYS": KEY}
         self.log = (data / "server.log").open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [
+                sys.executable,
+                "-m",
+                "enmusubi.service.cli.app",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import SEED, SIZES, write
-from scenarios.generator import generate_problem
-from solver.data import compile_problem
-from solver.models import parse_problem
-from solver.scoring import score_candidates
+from enmusubi.scenarios.generator import generate_problem
+from enmusubi.solver.data import compile_problem
+from enmusubi.solver.problem import parse_problem
+from enmusubi.solver.scoring import score_candidates
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import reference

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from constraints import budget, commute, count, excluded, hours, lock, onsite, openings, rate, skill
-from solver.data import ProblemData
+from enmusubi.constraints import budget, commute, count, excluded, hours, lock, onsite, openings, rate, skill
+from enmusubi.solver.data import ProblemData
 
 ELIGIBILITY_RULES = (skill, onsite, commute, rate, excluded, hours, budget)
 ELIGIBILITY_RULE_NAMES = tuple(rule.NAME for rule in ELIGIBILITY_RULES)

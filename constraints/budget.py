@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from constraints.packing import PackingRows
-from solver.data import ProblemData
+from enmusubi.constraints.packing import PackingRows
+from enmusubi.solver.data import ProblemData
 
 if TYPE_CHECKING:
-    from solver.scoring import Candidates
+    from enmusubi.solver.scoring import Candidates
 
 NAME = "budget"
 

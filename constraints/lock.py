@@ -12,19 +12,19 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from constraints.packing import PackingRows
-from solver.data import ProblemData
-from solver.errors import InputError, Issue
+from enmusubi.constraints.packing import PackingRows
+from enmusubi.solver.data import ProblemData
+from enmusubi.solver.errors import InputError, Issue
 
 if TYPE_CHECKING:
-    from solver.scoring import Candidates
+    from enmusubi.solver.scoring import Candidates
 
 NAME = "lock"
 
 
 def locked_pair_indices(data: ProblemData, cands: Candidates) -> np.ndarray:
     """Index into `cands` of every locked pair; raises InputError for ineligible locks."""
-    from constraints import first_failing_rule
+    from enmusubi.constraints import first_failing_rule
 
     if len(data.locks) == 0:
         return np.zeros(0, dtype=np.int64)

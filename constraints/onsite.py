@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from solver.data import ProblemData
+from enmusubi.solver.data import ProblemData
 
 NAME = "onsite"
 

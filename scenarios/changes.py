@@ -17,8 +17,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from solver.errors import format_loc
-from solver.models import Municipality, PairRef, Partner, Position, Weights
+from enmusubi.solver.errors import format_loc
+from enmusubi.solver.problem import Municipality, PairRef, Partner, Position, Weights
 
 Id = Annotated[str, Field(strict=True, min_length=1, max_length=200)]
 EntityKind = Literal["municipality", "position", "partner"]

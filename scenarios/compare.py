@@ -10,7 +10,7 @@ from collections import Counter
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-from solver.result import Assignment, Result, Status
+from enmusubi.solver.result import Assignment, Result, Status
 
 SPEND_TOLERANCE_YEN = 0.5
 OBJECTIVE_TOLERANCE = 1e-9

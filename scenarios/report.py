@@ -7,10 +7,10 @@ from typing import Any
 
 from rich.table import Table
 
-from scenarios.compare import VariantDiff
-from scenarios.run import ScenarioRun, VariantRun
-from scenarios.scenario import BASE_SLUG
-from solver import Result
+from enmusubi.scenarios.compare import VariantDiff
+from enmusubi.scenarios.run import ScenarioRun, VariantRun
+from enmusubi.scenarios.scenario import BASE_SLUG
+from enmusubi.solver import Result
 
 RESULT_FILE = "result.json"
 MAX_ROWS = 40  # longer lists are cut in the Markdown report; comparison.json always has them all

@@ -19,10 +19,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scenarios.changes import change_to_dict
-from scenarios.compare import VariantDiff, compare_results
-from scenarios.scenario import Scenario, build_variant, variant_slugs
-from solver import Result, solve
+from enmusubi.scenarios.changes import change_to_dict
+from enmusubi.scenarios.compare import VariantDiff, compare_results
+from enmusubi.scenarios.scenario import Scenario, build_variant, variant_slugs
+from enmusubi.solver import Result, solve
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def _worker_ready() -> int:
 
 def _pool(workers: int) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["scenarios.run"])
+    context.set_forkserver_preload(["enmusubi.scenarios.run"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 

@@ -16,9 +16,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scenarios.changes import Change, ChangeError, apply_change, parse_change
-from solver.errors import InputError, Issue
-from solver.models import Problem, load_problem, parse_problem, read_document
+from enmusubi.scenarios.changes import Change, ChangeError, apply_change, parse_change
+from enmusubi.solver.errors import InputError, Issue
+from enmusubi.solver.problem import Problem, load_problem, parse_problem, read_document
 
 SCENARIO_FIELDS = ("version", "name", "base", "time_limit_seconds", "variants")
 VARIANT_FIELDS = ("name", "changes")
@@ -57,9 +57,9 @@ def check_locks(problem: Problem) -> None:
     """Raise InputError when a lock is not eligible or the locks cannot hold together (what `solve` would do)."""
     if not problem.locks:
         return
-    from solver.data import compile_problem
-    from solver.model import build_model
-    from solver.scoring import score_candidates
+    from enmusubi.solver.data import compile_problem
+    from enmusubi.solver.model import build_model
+    from enmusubi.solver.scoring import score_candidates
 
     data = compile_problem(problem)
     build_model(data, score_candidates(data))

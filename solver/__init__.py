@@ -10,23 +10,23 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from solver.errors import InputError, Issue, UnknownIdError
-    from solver.models import Problem, load_problem, parse_problem
-    from solver.outcome import StopFlag
-    from solver.result import Result
-    from solver.solving import Progress, solve
+    from enmusubi.solver.errors import InputError, Issue, UnknownIdError
+    from enmusubi.solver.outcome import StopFlag
+    from enmusubi.solver.problem import Problem, load_problem, parse_problem
+    from enmusubi.solver.result import Result
+    from enmusubi.solver.solving import Progress, solve
 
 _EXPORTS = {
-    "InputError": "solver.errors",
-    "Issue": "solver.errors",
-    "UnknownIdError": "solver.errors",
-    "Problem": "solver.models",
-    "load_problem": "solver.models",
-    "parse_problem": "solver.models",
-    "StopFlag": "solver.outcome",
-    "Result": "solver.result",
-    "Progress": "solver.solving",
-    "solve": "solver.solving",
+    "InputError": "enmusubi.solver.errors",
+    "Issue": "enmusubi.solver.errors",
+    "UnknownIdError": "enmusubi.solver.errors",
+    "Problem": "enmusubi.solver.problem",
+    "load_problem": "enmusubi.solver.problem",
+    "parse_problem": "enmusubi.solver.problem",
+    "StopFlag": "enmusubi.solver.outcome",
+    "Result": "enmusubi.solver.result",
+    "Progress": "enmusubi.solver.solving",
+    "solve": "enmusubi.solver.solving",
 }
 
 __all__ = [

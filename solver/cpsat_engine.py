@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 from ortools.sat.python import cp_model
 
-from solver.integerize import SCORE_SCALE, integer_rows, integer_scores, score_from_integer
-from solver.model import Component
-from solver.outcome import MIP_ABSOLUTE_GAP, ComponentOutcome, ProgressHook, StopFlag
+from enmusubi.solver.integerize import SCORE_SCALE, integer_rows, integer_scores, score_from_integer
+from enmusubi.solver.model import Component
+from enmusubi.solver.outcome import MIP_ABSOLUTE_GAP, ComponentOutcome, ProgressHook, StopFlag
 
 VERSION = f"CP-SAT (OR-Tools {__import__('ortools').__version__})"
 

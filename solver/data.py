@@ -13,7 +13,7 @@ from functools import cached_property
 
 import numpy as np
 
-from solver.models import Problem
+from enmusubi.solver.problem import Problem
 
 EARTH_RADIUS_KM = 6371.0
 COMMUTE_BASE_MINUTES = 15.0

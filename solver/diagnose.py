@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from constraints import ELIGIBILITY_RULE_NAMES, first_failing_rules
-from solver.data import ProblemData
-from solver.result import MunicipalitySummary, PartnerSummary, Unfilled
-from solver.scoring import Candidates
+from enmusubi.constraints import ELIGIBILITY_RULE_NAMES, first_failing_rules
+from enmusubi.solver.data import ProblemData
+from enmusubi.solver.result import MunicipalitySummary, PartnerSummary, Unfilled
+from enmusubi.solver.scoring import Candidates
 
 RULE_PHRASES = {
     "skill": "lack the required skills",

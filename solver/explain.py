@@ -10,13 +10,13 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel
 
-from constraints import ELIGIBILITY_RULES, count, first_failing_rule, hours, openings
-from constraints import budget as budget_rule
-from solver.lock_search import Base, PairSpace, base_allocation, deadline_after, locked_optimum
-from solver.models import Problem
-from solver.recommend import Displaced, displaced_pairs
-from solver.result import Result
-from solver.scoring import Candidates, score_pairs
+from enmusubi.constraints import ELIGIBILITY_RULES, count, first_failing_rule, hours, openings
+from enmusubi.constraints import budget as budget_rule
+from enmusubi.solver.lock_search import Base, PairSpace, base_allocation, deadline_after, locked_optimum
+from enmusubi.solver.problem import Problem
+from enmusubi.solver.recommend import Displaced, displaced_pairs
+from enmusubi.solver.result import Result
+from enmusubi.solver.scoring import Candidates, score_pairs
 
 CAPACITY_EPS = 1e-9
 

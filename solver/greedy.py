@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from solver.model import Component
+from enmusubi.solver.model import Component
 
 
 def greedy(component: Component, start: np.ndarray | None = None) -> np.ndarray:

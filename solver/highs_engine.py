@@ -11,8 +11,8 @@ from importlib.metadata import version
 import highspy
 import numpy as np
 
-from solver.model import Component
-from solver.outcome import MIP_ABSOLUTE_GAP, MIP_RELATIVE_GAP, ComponentOutcome, ProgressHook, StopFlag
+from enmusubi.solver.model import Component
+from enmusubi.solver.outcome import MIP_ABSOLUTE_GAP, MIP_RELATIVE_GAP, ComponentOutcome, ProgressHook, StopFlag
 
 log = logging.getLogger(__name__)
 VERSION = f"HiGHS {version('highspy')}"

@@ -21,15 +21,15 @@ from functools import cached_property
 import highspy
 import numpy as np
 
-from constraints import PACKING_RULES, lock
-from constraints.packing import PackingRows
-from solver.data import ProblemData, compile_problem
-from solver.errors import InputError, Issue, UnknownIdError
-from solver.highs_engine import binary_program, configured_highs
-from solver.models import PairRef, Problem
-from solver.result import Result
-from solver.scoring import Candidates, score_candidates
-from solver.solving import solve
+from enmusubi.constraints import PACKING_RULES, lock
+from enmusubi.constraints.packing import PackingRows
+from enmusubi.solver.data import ProblemData, compile_problem
+from enmusubi.solver.errors import InputError, Issue, UnknownIdError
+from enmusubi.solver.highs_engine import binary_program, configured_highs
+from enmusubi.solver.problem import PairRef, Problem
+from enmusubi.solver.result import Result
+from enmusubi.solver.scoring import Candidates, score_candidates
+from enmusubi.solver.solving import solve
 
 log = logging.getLogger(__name__)
 

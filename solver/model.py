@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from constraints import PACKING_RULES, lock
-from solver.components import component_labels
-from solver.data import ProblemData
-from solver.scoring import Candidates
+from enmusubi.constraints import PACKING_RULES, lock
+from enmusubi.solver.components import component_labels
+from enmusubi.solver.data import ProblemData
+from enmusubi.solver.scoring import Candidates
 
 CAPACITY_EPS = 1e-9
 

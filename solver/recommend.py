@@ -8,8 +8,8 @@ import logging
 import numpy as np
 from pydantic import BaseModel, Field
 
-from solver.errors import InputError, Issue
-from solver.lock_search import (
+from enmusubi.solver.errors import InputError, Issue
+from enmusubi.solver.lock_search import (
     Base,
     PairSpace,
     base_allocation,
@@ -18,8 +18,8 @@ from solver.lock_search import (
     locked_optimum,
     time_is_up,
 )
-from solver.models import Problem
-from solver.result import Result
+from enmusubi.solver.problem import Problem
+from enmusubi.solver.result import Result
 
 log = logging.getLogger(__name__)
 

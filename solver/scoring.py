@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from constraints import ELIGIBILITY_RULES, budget, commute, skill
-from solver.data import REQUIRED_SKILL_WEIGHT, ProblemData
+from enmusubi.constraints import ELIGIBILITY_RULES, budget, commute, skill
+from enmusubi.solver.data import REQUIRED_SKILL_WEIGHT, ProblemData
 
 SCORE_TERMS = ("fill", "skill", "preference", "commute", "cost", "incumbent")
 

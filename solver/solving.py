@@ -14,19 +14,19 @@ from typing import Any, Literal
 
 import numpy as np
 
-from solver.data import ProblemData, compile_problem
-from solver.diagnose import municipality_summaries, partner_summaries, unfilled_positions
-from solver.greedy import greedy
-from solver.model import AssignmentModel, build_model
-from solver.models import Problem, parse_problem
-from solver.outcome import ComponentOutcome, StopFlag
-from solver.result import Assignment, Reproducibility, Result, Stats
-from solver.scoring import Candidates, score_candidates
+from enmusubi.solver.data import ProblemData, compile_problem
+from enmusubi.solver.diagnose import municipality_summaries, partner_summaries, unfilled_positions
+from enmusubi.solver.greedy import greedy
+from enmusubi.solver.model import AssignmentModel, build_model
+from enmusubi.solver.outcome import ComponentOutcome, StopFlag
+from enmusubi.solver.problem import Problem, parse_problem
+from enmusubi.solver.result import Assignment, Reproducibility, Result, Stats
+from enmusubi.solver.scoring import Candidates, score_candidates
 
 log = logging.getLogger(__name__)
 
 Engine = Literal["auto", "highs", "cpsat"]
-ENGINES = {"highs": "solver.highs_engine", "cpsat": "solver.cpsat_engine"}
+ENGINES = {"highs": "enmusubi.solver.highs_engine", "cpsat": "enmusubi.solver.cpsat_engine"}
 DEFAULT_ENGINE = "highs"
 OPTIMALITY_ABSOLUTE = 1e-3
 OPTIMALITY_RELATIVE = 1e-6

@@ -12,11 +12,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-import solver  # first: `import constraints` alone hits an import cycle (constraints -> solver.data -> solver)
-from constraints import first_failing_rule
-from solver.data import compile_problem
-from solver.result import Result
-from solver.scoring import Candidates, score_candidates
+from enmusubi import solver
+from enmusubi.constraints import first_failing_rule
+from enmusubi.solver.data import compile_problem
+from enmusubi.solver.result import Result
+from enmusubi.solver.scoring import Candidates, score_candidates
 
 Problem = dict[str, Any]
 Pair = tuple[str, str]

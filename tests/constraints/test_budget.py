@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from solver import solve
+from enmusubi.solver import solve
 from tests.core_builders import engine_scores, failing_rule, municipality, partner, position, problem, unfilled_reasons
 
 

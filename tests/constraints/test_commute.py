@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from solver import solve
+from enmusubi.solver import solve
 from tests import reference as ref
 from tests.core_builders import (
     ISLAND_LAT,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from solver import solve
+from enmusubi.solver import solve
 from tests.core_builders import engine_scores, failing_rule, municipality, pair_refs, partner, position, problem
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from solver import InputError, solve
+from enmusubi.solver import InputError, solve
 from tests import reference as ref
 from tests.core_builders import engine_scores, example, municipality, pair_refs, partner, position, problem
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import solver  # first: `import constraints` alone hits an import cycle (constraints -> solver.data -> solver)
-from constraints import skill
-from solver.data import compile_problem
+from enmusubi import solver
+from enmusubi.constraints import skill
+from enmusubi.solver.data import compile_problem
 from tests import reference as ref
 from tests.core_builders import engine_scores, failing_rule, partner, position, problem, unfilled_reasons
 

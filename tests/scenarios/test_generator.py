@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from scenarios.generator import SKILLS, generate_problem, is_island, load_tokyo_municipalities
+from enmusubi.scenarios.generator import SKILLS, generate_problem, is_island, load_tokyo_municipalities
 
 Problem = dict[str, Any]
 
@@ -122,7 +122,7 @@ def test_references_are_valid(fixture: str, request: pytest.FixtureRequest) -> N
 
 @pytest.mark.parametrize("fixture", ["default", "medium"])
 def test_the_problem_model_accepts_it(fixture: str, request: pytest.FixtureRequest) -> None:
-    models = pytest.importorskip("solver.models")
+    models = pytest.importorskip("enmusubi.solver.problem")
     problem = request.getfixturevalue(fixture)
     parsed = models.parse_problem(problem)
     assert len(parsed.partners) == len(problem["partners"])

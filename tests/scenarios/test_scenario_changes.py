@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scenarios.changes import ChangeError, apply_value
-from scenarios.scenario import Variant, build_variant, parse_scenario
-from solver import InputError, Problem, parse_problem
+from enmusubi.scenarios.changes import ChangeError, apply_value
+from enmusubi.scenarios.scenario import Variant, build_variant, parse_scenario
+from enmusubi.solver import InputError, Problem, parse_problem
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "example-small.json"
 

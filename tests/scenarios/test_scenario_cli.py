@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from scenarios.generator import generate_problem
-from solver import Result
+from enmusubi.scenarios.generator import generate_problem
+from enmusubi.solver import Result
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "scenarios" / "tokyo" / "problem.json"
@@ -23,7 +23,7 @@ TIME_LIMIT = 20  # per solve: keeps the test bounded however hard the bundled da
 
 def cli_command() -> list[str]:
     script = Path(sys.executable).with_name("enmusubi")
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "service.cli"]
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "enmusubi.service.cli.app"]
 
 
 def enmusubi(*args: str) -> subprocess.CompletedProcess[str]:

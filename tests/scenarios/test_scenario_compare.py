@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scenarios.compare import VariantDiff, compare_results
-from scenarios.generator import generate_problem
-from scenarios.scenario import Variant, build_variant
-from solver import Problem, Result, parse_problem, solve
+from enmusubi.scenarios.compare import VariantDiff, compare_results
+from enmusubi.scenarios.generator import generate_problem
+from enmusubi.scenarios.scenario import Variant, build_variant
+from enmusubi.solver import Problem, Result, parse_problem, solve
 
 
 @pytest.fixture(scope="module")

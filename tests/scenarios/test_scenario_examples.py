@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.scenario import build_variant, load_scenario
+from enmusubi.scenarios.scenario import build_variant, load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 EXAMPLES = sorted(SCENARIOS.glob("*.yaml"))

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
-from scenarios.changes import change_to_dict
-from scenarios.scenario import load_scenario, parse_scenario, slugify, variant_slugs
-from solver import InputError, Problem, UnknownIdError, load_problem
+from enmusubi.scenarios.changes import change_to_dict
+from enmusubi.scenarios.scenario import load_scenario, parse_scenario, slugify, variant_slugs
+from enmusubi.solver import InputError, Problem, UnknownIdError, load_problem
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "example-small.json"
 REMOTE = {

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scenarios.generator import generate_problem
-from scenarios.run import ScenarioRun, run_scenario
-from scenarios.scenario import Scenario, parse_scenario
-from solver import Problem, Result, parse_problem, solve
+from enmusubi.scenarios.generator import generate_problem
+from enmusubi.scenarios.run import ScenarioRun, run_scenario
+from enmusubi.scenarios.scenario import Scenario, parse_scenario
+from enmusubi.solver import Problem, Result, parse_problem, solve
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "example-small.json"
 TOLERANCE = 1e-6

@@ -20,10 +20,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.api import create_app
-from service.schemas import EXAMPLE_PROBLEM
-from service.settings import Settings
-from service.store import normalise_url
+from enmusubi.service.api.app import create_app
+from enmusubi.service.api.schemas import EXAMPLE_PROBLEM
+from enmusubi.service.jobs.store import normalise_url
+from enmusubi.service.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 POSTGRES_URL_FILE = REPO / ".ci" / "postgres.url"
@@ -127,7 +127,7 @@ def client(make_client: Callable[..., TestClient]) -> TestClient:
 @pytest.fixture(scope="session")
 def slow_problem() -> dict[str, Any]:
     """A generated problem whose exact solve takes minutes on two cores: something to cancel or interrupt."""
-    from scenarios.generator import generate_problem
+    from enmusubi.scenarios.generator import generate_problem
 
     return generate_problem(n_partners=3000, n_positions=500, seed=0)
 
@@ -144,7 +144,16 @@ class ServerProcess:
         self.log_path = log_path
         self._log = log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [
+                sys.executable,
+                "-m",
+                "enmusubi.service.cli.app",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
             cwd=REPO,
             env=env,
             stdout=self._log,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service.auth import key_is_valid
+from enmusubi.service.api.auth import key_is_valid
 
 V1_CALLS = [
     ("GET", "/v1/runs"),

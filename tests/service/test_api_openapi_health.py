@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service.schemas import EXAMPLE_PROBLEM, ExplainRequest, RecommendRequest, RunCreate, ScenarioRequest
-from solver import parse_problem
+from enmusubi.service.api.schemas import EXAMPLE_PROBLEM, ExplainRequest, RecommendRequest, RunCreate, ScenarioRequest
+from enmusubi.solver import parse_problem
 
 API_MD_ENDPOINTS = {
     ("get", "/healthz"),

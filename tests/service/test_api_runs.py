@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from solver import Result
+from enmusubi.solver import Result
 
 WAIT_SECONDS = 120  # a guard against hangs, not a speed target
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from solver import parse_problem
-from solver.explain import explain
-from solver.recommend import recommend
+from enmusubi.solver import parse_problem
+from enmusubi.solver.explain import explain
+from enmusubi.solver.recommend import recommend
 
 WAIT_SECONDS = 120
 

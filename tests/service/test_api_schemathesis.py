@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from service.api import create_app
-from service.settings import Settings
+from enmusubi.service.api.app import create_app
+from enmusubi.service.settings import Settings
 
 KEY = "schemathesis-key"
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from solver import Result, solve
+from enmusubi.solver import Result, solve
 
 
 def _paths(response: Any) -> list[str]:

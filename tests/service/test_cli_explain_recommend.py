@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from service.cli import app
-from solver.explain import Explanation
-from solver.recommend import Recommendation
+from enmusubi.service.cli.app import app
+from enmusubi.solver.explain import Explanation
+from enmusubi.solver.recommend import Recommendation
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "tests" / "data" / "example-small.json"

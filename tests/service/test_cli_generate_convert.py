@@ -9,11 +9,11 @@ from typing import Any
 import yaml
 from typer.testing import CliRunner
 
-from scenarios.generator import generate_problem
-from service.cli import app
-from service.csv_folder import FILE_NAMES
-from service.problem_io import load_problem_source
-from solver import parse_problem
+from enmusubi.scenarios.generator import generate_problem
+from enmusubi.service.cli.app import app
+from enmusubi.service.io.csv_folder import FILE_NAMES
+from enmusubi.service.io.documents import load_problem_source
+from enmusubi.solver import parse_problem
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKYO = ROOT / "scenarios" / "tokyo" / "problem.json"

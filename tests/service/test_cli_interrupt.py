@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.generator import generate_problem
-from service.interrupt import INTERRUPTED_EXIT, run_interruptible
-from service.outputs import OUTPUT_FILES
-from solver import Result, StopFlag
+from enmusubi.scenarios.generator import generate_problem
+from enmusubi.service.cli.interrupt import INTERRUPTED_EXIT, run_interruptible
+from enmusubi.service.io.outputs import OUTPUT_FILES
+from enmusubi.solver import Result, StopFlag
 from tests.reference import check_allocation
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +32,7 @@ WAIT_SECONDS = 120
 
 def cli_command() -> list[str]:
     script = Path(sys.executable).with_name("enmusubi")
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "service.cli"]
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "enmusubi.service.cli.app"]
 
 
 def lines_of(stream: object) -> queue.Queue[str]:
@@ -97,7 +97,7 @@ def test_sigint_during_the_search_writes_a_valid_result_marked_not_proven(tmp_pa
 SECOND_CTRL_C = textwrap.dedent(
     """
     import os, signal, sys, threading, time
-    from service.interrupt import run_interruptible
+    from enmusubi.service.cli.interrupt import run_interruptible
 
     def stubborn(stop):
         while True:  # ignores the stop flag, like an engine stuck in native code

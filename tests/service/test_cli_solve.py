@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from service.cli import app
-from service.csv_folder import write_csv_folder
-from service.outputs import OUTPUT_FILES
-from solver import Result
+from enmusubi.service.cli.app import app
+from enmusubi.service.io.csv_folder import write_csv_folder
+from enmusubi.service.io.outputs import OUTPUT_FILES
+from enmusubi.solver import Result
 from tests.reference import check_allocation
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from service.cli import app
-from solver.result import Result
+from enmusubi.service.cli.app import app
+from enmusubi.solver.result import Result
 from tests.core_builders import example
 
 EXAMPLE_OPTIMUM = "7.369305"
@@ -156,7 +156,7 @@ def test_real_process_exit_code_and_stderr(tmp_path: Path) -> None:
     """The same contract end to end, through the interpreter's own entry point."""
     out = tmp_path / "result.json"
     run = subprocess.run(
-        [sys.executable, "-m", "service.cli", "solve", str(broken_example(tmp_path)), "--out", str(out)],
+        [sys.executable, "-m", "enmusubi.service.cli.app", "solve", str(broken_example(tmp_path)), "--out", str(out)],
         capture_output=True,
         text=True,
         timeout=120,

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scenarios.generator import generate_problem
-from service.csv_folder import FILE_NAMES, csv_folder_texts, read_csv_folder, write_csv_folder
-from service.problem_io import load_problem_source, write_problem
-from solver import InputError, parse_problem
+from enmusubi.scenarios.generator import generate_problem
+from enmusubi.service.io.csv_folder import FILE_NAMES, csv_folder_texts, read_csv_folder, write_csv_folder
+from enmusubi.service.io.documents import load_problem_source, write_problem
+from enmusubi.solver import InputError, parse_problem
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 EXAMPLE = DATA / "example-small.json"

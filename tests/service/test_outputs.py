@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from service.outputs import MOVES_FILE, OUTPUT_FILES, number, write_outputs
-from service.previous import Move
-from service.report import markdown_report
-from solver import Result, solve
+from enmusubi.service.io.outputs import MOVES_FILE, OUTPUT_FILES, number, write_outputs
+from enmusubi.service.io.previous import Move
+from enmusubi.service.io.reports import markdown_report
+from enmusubi.solver import Result, solve
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "example-small.json"
 

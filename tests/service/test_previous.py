@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from scenarios.generator import generate_problem
-from service.cli import app
-from service.previous import load_previous_result, with_incumbents
-from solver import InputError, Result, parse_problem, solve
+from enmusubi.scenarios.generator import generate_problem
+from enmusubi.service.cli.app import app
+from enmusubi.service.io.previous import load_previous_result, with_incumbents
+from enmusubi.solver import InputError, Result, parse_problem, solve
 
 runner = CliRunner()
 SIZE = {"n_partners": 400, "n_positions": 70, "seed": 1}

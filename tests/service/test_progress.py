@@ -8,8 +8,8 @@ import logging
 import pytest
 from rich.console import Console
 
-from service.progress import ProgressDisplay, describe, wants_live_display
-from solver import Progress
+from enmusubi.service.cli.progress import ProgressDisplay, describe, wants_live_display
+from enmusubi.solver import Progress
 
 
 class FakeStream(io.StringIO):
@@ -49,7 +49,10 @@ def test_the_live_line_follows_the_search_and_is_gone_afterwards() -> None:
 
 def test_without_a_terminal_nothing_is_drawn_but_phases_are_logged(caplog: pytest.LogCaptureFixture) -> None:
     screen = io.StringIO()
-    with caplog.at_level(logging.INFO, logger="service.progress"), ProgressDisplay(False, Console(file=screen)) as d:
+    with (
+        caplog.at_level(logging.INFO, logger="enmusubi.service.cli.progress"),
+        ProgressDisplay(False, Console(file=screen)) as d,
+    ):
         for phase in ("scoring", "model", "solving", "solving", "done"):
             d(Progress(phase, 0.0))
     assert screen.getvalue() == ""

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from service.store import INTERRUPTED
+from enmusubi.service.jobs.store import INTERRUPTED
 
 WAIT_SECONDS = 120  # a guard against hangs, not a speed target
 

@@ -6,8 +6,8 @@ import pytest
 import uvicorn
 from typer.testing import CliRunner
 
-from service.cli import app
-from service.settings import Settings
+from enmusubi.service.cli.app import app
+from enmusubi.service.settings import Settings
 
 
 @pytest.mark.parametrize(

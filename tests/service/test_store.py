@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.exc import StatementError
 
-from service.store import INTERRUPTED, RunStore, encode_cursor
-from solver.errors import InputError, UnknownIdError
+from enmusubi.service.jobs.store import INTERRUPTED, RunStore, encode_cursor
+from enmusubi.solver.errors import InputError, UnknownIdError
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from solver import Result
+from enmusubi.solver import Result
 
 ServerProcess = Any  # tests/service/conftest.py: ServerProcess (conftest modules are not imported by name)
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from service.store import INTERRUPTED, RunStore
-from service.worker import PoolClosedError, QueueFullError, WorkerPool
-from solver import Problem, Result, StopFlag, parse_problem, solve
+from enmusubi.service.jobs.store import INTERRUPTED, RunStore
+from enmusubi.service.jobs.worker_pool import PoolClosedError, QueueFullError, WorkerPool
+from enmusubi.solver import Problem, Result, StopFlag, parse_problem, solve
 
 WAIT_SECONDS = 60  # a guard against hangs, not a speed target
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from solver.components import component_labels
+from enmusubi.solver.components import component_labels
 
 
 def scipy_min_node_labels(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:

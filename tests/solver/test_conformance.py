@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from solver import load_problem, solve
-from solver.result import Result
+from enmusubi.solver import load_problem, solve
+from enmusubi.solver.result import Result
 from tests import reference as ref
 from tests.core_builders import CONFORMANCE, EXAMPLE_PATH
 
@@ -111,7 +111,7 @@ def test_worked_example() -> None:
 def cli_command() -> list[str]:
     """The `enmusubi` console script of this interpreter's venv, or the module when it is not installed."""
     script = Path(sys.executable).with_name("enmusubi")
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "service.cli"]
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "enmusubi.service.cli.app"]
 
 
 @pytest.mark.parametrize("case", CLI_CASES)

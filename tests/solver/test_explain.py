@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from solver import InputError, UnknownIdError, parse_problem, solve
-from solver.explain import explain
+from enmusubi.solver import InputError, UnknownIdError, parse_problem, solve
+from enmusubi.solver.explain import explain
 from tests.core_builders import example, municipality, pair_refs, partner, position, problem
 
 RULE_ORDER = ["skill", "onsite", "commute", "rate", "excluded", "hours", "budget"]

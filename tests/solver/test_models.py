@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from solver import InputError, Problem, load_problem, parse_problem
+from enmusubi.solver import InputError, Problem, load_problem, parse_problem
 from tests.core_builders import example, pair_refs
 
 Mutation = Callable[[dict[str, Any]], None]

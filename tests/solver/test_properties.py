@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from solver import InputError, parse_problem, solve
-from solver.data import compile_problem
-from solver.result import Result
-from solver.scoring import score_candidates
+from enmusubi.solver import InputError, parse_problem, solve
+from enmusubi.solver.data import compile_problem
+from enmusubi.solver.result import Result
+from enmusubi.solver.scoring import score_candidates
 from tests import reference as ref
 from tests.core_builders import busy_partners
 

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from solver import InputError, UnknownIdError, parse_problem, solve
-from solver.explain import explain
-from solver.recommend import recommend
+from enmusubi.solver import InputError, UnknownIdError, parse_problem, solve
+from enmusubi.solver.explain import explain
+from enmusubi.solver.recommend import recommend
 from tests.core_builders import engine_scores, example, municipality, pair_refs, partner, position, problem
 
 

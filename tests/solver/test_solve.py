@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from scenarios.generator import generate_problem
-from solver import Problem, Progress, StopFlag, parse_problem, solve
-from solver.result import Result
+from enmusubi.scenarios.generator import generate_problem
+from enmusubi.solver import Problem, Progress, StopFlag, parse_problem, solve
+from enmusubi.solver.result import Result
 from tests import reference as ref
 from tests.core_builders import (
     TOKYO_LAT,

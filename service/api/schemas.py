@@ -11,10 +11,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from service.store import RunRecord, RunStatus
-from solver.models import Problem
-from solver.recommend import MAX_K
-from solver.result import Result
+from enmusubi.service.jobs.store import RunRecord, RunStatus
+from enmusubi.solver.problem import Problem
+from enmusubi.solver.recommend import MAX_K
+from enmusubi.solver.result import Result
 
 RunId = Annotated[str, Field(min_length=1, max_length=100, examples=["0b6f3c1e-7d1c-4a52-9a47-0f8e2c1d5b10"])]
 TimeLimit = Annotated[

@@ -18,9 +18,9 @@ from fastapi import Request
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from service.settings import Settings
-from solver.errors import InputError, Issue, format_loc
-from solver.models import Problem, check_references
+from enmusubi.service.settings import Settings
+from enmusubi.solver.errors import InputError, Issue, format_loc
+from enmusubi.solver.problem import Problem, check_references
 
 M = TypeVar("M", bound=BaseModel)
 _VALIDATOR_PREFIXES = ("function-", "constrained-")

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from solver import InputError, Result
+from enmusubi.solver import InputError, Result
 
 INPUT_ERROR_EXIT = 2
 

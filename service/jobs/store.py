@@ -38,7 +38,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from solver.errors import InputError, Issue, UnknownIdError
+from enmusubi.solver.errors import InputError, Issue, UnknownIdError
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from solver.errors import InputError, Issue, format_loc
+from enmusubi.solver.errors import InputError, Issue, format_loc
 
 
 def _no_bool(value: Any) -> Any:

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
-from solver import Progress
+from enmusubi.solver import Progress
 
 log = logging.getLogger(__name__)
 REFRESHES_PER_SECOND = 4

@@ -10,10 +10,10 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
-from service.bodies import issues_from_errors
-from service.console import INPUT_ERROR_EXIT
-from service.settings import Settings
-from service.store import RunStore, normalise_url
+from enmusubi.service.api.bodies import issues_from_errors
+from enmusubi.service.cli.console import INPUT_ERROR_EXIT
+from enmusubi.service.jobs.store import RunStore, normalise_url
+from enmusubi.service.settings import Settings
 
 # Seconds uvicorn waits for open requests on shutdown before the solves behind them are stopped.
 GRACEFUL_SHUTDOWN_SECONDS = 10
@@ -59,7 +59,7 @@ def serve_command(
     """Serve the HTTP API (API.md) until stopped; settings come from ENMUSUBI_ variables (see the README)."""
     import uvicorn
 
-    from service.api import create_app
+    from enmusubi.service.api.app import create_app
 
     settings = load_settings(host=host, port=port)
     check_database(settings)

@@ -9,11 +9,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from scenarios.report import comparison_json, markdown_report, result_path, summary_table
-from scenarios.run import run_scenario
-from scenarios.scenario import BASE_SLUG, load_scenario
-from service.console import fail_on_input_error
-from service.files import write_atomic
+from enmusubi.scenarios.report import comparison_json, markdown_report, result_path, summary_table
+from enmusubi.scenarios.run import run_scenario
+from enmusubi.scenarios.scenario import BASE_SLUG, load_scenario
+from enmusubi.service.cli.console import fail_on_input_error
+from enmusubi.service.io.files import write_atomic
 
 INTERRUPTED_EXIT = 130  # the shell's code for Ctrl-C
 

@@ -9,9 +9,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from service.commands.explain import fail_on_unknown_id, load_inputs, terminal_console
-from service.console import fail_on_input_error
-from solver.recommend import Recommendation, recommend
+from enmusubi.service.cli.commands.explain import fail_on_unknown_id, load_inputs, terminal_console
+from enmusubi.service.cli.console import fail_on_input_error
+from enmusubi.solver.recommend import Recommendation, recommend
 
 
 def show_recommendation(console: Console, found: Recommendation) -> None:

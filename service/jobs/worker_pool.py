@@ -21,8 +21,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from service.store import INTERRUPTED, RunStore
-from solver import InputError, Result, StopFlag, parse_problem, solve
+from enmusubi.service.jobs.store import INTERRUPTED, RunStore
+from enmusubi.solver import InputError, Result, StopFlag, parse_problem, solve
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -24,8 +24,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from service.files import write_atomic
-from solver.errors import InputError, Issue
+from enmusubi.service.io.files import write_atomic
+from enmusubi.solver.errors import InputError, Issue
 
 SETTINGS_FILE = "problem.csv"
 HEADER_LINE = 1

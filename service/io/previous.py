@@ -13,10 +13,10 @@ from typing import Literal
 
 from pydantic import ValidationError
 
-from constraints import first_failing_rule
-from solver import InputError, Issue, Problem, Result, parse_problem
-from solver.data import ProblemData, compile_problem
-from solver.result import Assignment
+from enmusubi.constraints import first_failing_rule
+from enmusubi.solver import InputError, Issue, Problem, Result, parse_problem
+from enmusubi.solver.data import ProblemData, compile_problem
+from enmusubi.solver.result import Assignment
 
 Change = Literal["kept", "left", "joined"]
 

@@ -15,10 +15,10 @@ from typing import Any
 
 import yaml
 
-from service.csv_folder import SourceMap, is_csv_folder, read_csv_folder, write_csv_folder
-from service.files import write_atomic
-from solver import InputError, Issue, Problem, parse_problem
-from solver.models import read_document
+from enmusubi.service.io.csv_folder import SourceMap, is_csv_folder, read_csv_folder, write_csv_folder
+from enmusubi.service.io.files import write_atomic
+from enmusubi.solver import InputError, Issue, Problem, parse_problem
+from enmusubi.solver.problem import read_document
 
 YAML_SUFFIXES = (".yaml", ".yml")
 DOCUMENT_SUFFIXES = (".json", *YAML_SUFFIXES)

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from scenarios.generator import generate_problem
-from service.console import fail_on_input_error
-from service.problem_io import check_destination, write_problem
-from solver import parse_problem
+from enmusubi.scenarios.generator import generate_problem
+from enmusubi.service.cli.console import fail_on_input_error
+from enmusubi.service.io.documents import check_destination, write_problem
+from enmusubi.solver import parse_problem
 
 
 def generate_command(

@@ -13,13 +13,13 @@ from typer.core import TyperGroup
 
 # name -> (module, function) of each command.
 COMMANDS = {
-    "solve": ("service.commands.solve", "solve_command"),
-    "scenario": ("service.commands.scenario", "scenario_command"),
-    "explain": ("service.commands.explain", "explain_command"),
-    "recommend": ("service.commands.recommend", "recommend_command"),
-    "generate": ("service.commands.generate", "generate_command"),
-    "convert": ("service.commands.convert", "convert_command"),
-    "serve": ("service.commands.serve", "serve_command"),
+    "solve": ("enmusubi.service.cli.commands.solve", "solve_command"),
+    "scenario": ("enmusubi.service.cli.commands.scenario", "scenario_command"),
+    "explain": ("enmusubi.service.cli.commands.explain", "explain_command"),
+    "recommend": ("enmusubi.service.cli.commands.recommend", "recommend_command"),
+    "generate": ("enmusubi.service.cli.commands.generate", "generate_command"),
+    "convert": ("enmusubi.service.cli.commands.convert", "convert_command"),
+    "serve": ("enmusubi.service.cli.commands.serve", "serve_command"),
 }
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from solver import StopFlag
+from enmusubi.solver import StopFlag
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -22,10 +22,10 @@ from pydantic.json_schema import models_json_schema
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from scenarios.run import ScenarioRun, run_scenario
-from scenarios.scenario import Scenario, parse_scenario
-from service.auth import require_api_key
-from service.bodies import (
+from enmusubi.scenarios.run import ScenarioRun, run_scenario
+from enmusubi.scenarios.scenario import Scenario, parse_scenario
+from enmusubi.service.api.auth import require_api_key
+from enmusubi.service.api.bodies import (
     BodyTooLargeError,
     check_problem_size,
     decode_json,
@@ -34,7 +34,7 @@ from service.bodies import (
     read_body,
     validate_body,
 )
-from service.schemas import (
+from enmusubi.service.api.schemas import (
     EXAMPLE_PROBLEM,
     ExplainRequest,
     Health,
@@ -48,12 +48,12 @@ from service.schemas import (
     ScenarioRequest,
     ValidationProblem,
 )
-from service.settings import Settings
-from service.store import RunStore
-from service.worker import PoolClosedError, QueueFullError, WorkerPool
-from solver import InputError, Issue, Problem, Result, StopFlag, UnknownIdError, parse_problem, solve
-from solver.explain import Explanation, explain
-from solver.recommend import Recommendation, recommend
+from enmusubi.service.jobs.store import RunStore
+from enmusubi.service.jobs.worker_pool import PoolClosedError, QueueFullError, WorkerPool
+from enmusubi.service.settings import Settings
+from enmusubi.solver import InputError, Issue, Problem, Result, StopFlag, UnknownIdError, parse_problem, solve
+from enmusubi.solver.explain import Explanation, explain
+from enmusubi.solver.recommend import Recommendation, recommend
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

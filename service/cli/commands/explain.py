@@ -14,11 +14,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from service.console import INPUT_ERROR_EXIT, fail_on_input_error
-from service.problem_io import load_problem_source
-from solver import InputError, Issue, Problem, Result, UnknownIdError
-from solver.explain import Explanation, explain
-from solver.models import read_document
+from enmusubi.service.cli.console import INPUT_ERROR_EXIT, fail_on_input_error
+from enmusubi.service.io.documents import load_problem_source
+from enmusubi.solver import InputError, Issue, Problem, Result, UnknownIdError
+from enmusubi.solver.explain import Explanation, explain
+from enmusubi.solver.problem import read_document
 
 
 @contextmanager

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from service.console import fail_on_input_error
-from service.problem_io import check_destination, load_problem_source, write_problem
+from enmusubi.service.cli.console import fail_on_input_error
+from enmusubi.service.io.documents import check_destination, load_problem_source, write_problem
 
 
 def convert_command(

@@ -10,12 +10,12 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from service.csv_folder import csv_text
-from service.files import write_atomic
-from service.previous import Move
-from service.report import markdown_report
-from solver import Result
-from solver.result import Assignment, MunicipalitySummary, PartnerSummary, Unfilled
+from enmusubi.service.io.csv_folder import csv_text
+from enmusubi.service.io.files import write_atomic
+from enmusubi.service.io.previous import Move
+from enmusubi.service.io.reports import markdown_report
+from enmusubi.solver import Result
+from enmusubi.solver.result import Assignment, MunicipalitySummary, PartnerSummary, Unfilled
 
 T = TypeVar("T")
 

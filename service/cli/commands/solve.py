@@ -8,14 +8,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from service.console import fail_on_input_error, print_summary
-from service.files import write_atomic
-from service.interrupt import INTERRUPTED_EXIT, run_interruptible
-from service.outputs import write_outputs
-from service.previous import Move, compare_runs, load_previous_result, previous_hint, with_incumbents
-from service.problem_io import load_problem_source
-from service.progress import ProgressDisplay
-from solver import InputError, Issue, Result, solve
+from enmusubi.service.cli.console import fail_on_input_error, print_summary
+from enmusubi.service.cli.interrupt import INTERRUPTED_EXIT, run_interruptible
+from enmusubi.service.cli.progress import ProgressDisplay
+from enmusubi.service.io.documents import load_problem_source
+from enmusubi.service.io.files import write_atomic
+from enmusubi.service.io.outputs import write_outputs
+from enmusubi.service.io.previous import Move, compare_runs, load_previous_result, previous_hint, with_incumbents
+from enmusubi.solver import InputError, Issue, Result, solve
 
 ENGINES = ("auto", "highs", "cpsat")
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from service.previous import Move
-from solver.result import Assignment, MunicipalitySummary, Result, Unfilled
+from enmusubi.service.io.previous import Move
+from enmusubi.solver.result import Assignment, MunicipalitySummary, Result, Unfilled
 
 REASON_TEXT = {
     "no_eligible_partner": "no eligible partner",

@@ -1,0 +1,14 @@
+"""The top-level folders install under one namespace: solver/ as enmusubi.solver, and so on.
+
+Everything else about the distribution is in pyproject.toml; only the package list, which
+follows the folders, is computed here so that a new subpackage needs no edit.
+"""
+
+from setuptools import find_packages, setup
+
+FOLDERS = ("solver", "constraints", "service", "scenarios")
+
+setup(
+    packages=["enmusubi", *(f"enmusubi.{name}" for name in find_packages(include=[f"{f}*" for f in FOLDERS]))],
+    package_dir={"enmusubi": "enmusubi", **{f"enmusubi.{folder}": folder for folder in FOLDERS}},
+)
