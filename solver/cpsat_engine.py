@@ -66,7 +66,12 @@ def solve_component(
     objective = float(component.score[chosen].sum())
     optimal = status == cp_model.OPTIMAL and not watcher.interrupted
     # Without a solution (UNKNOWN) CP-SAT's bound is meaningless (0): fall back to the sum of the scores.
+    # Its bound is on the rounded scores, each off by at most half a unit: widen it by that much, and
+    # never take the objective of the columns as the bound (the result's check compares the two).
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    searched_bound = score_from_integer(solver.BestObjectiveBound()) if found else float(component.score.sum())
-    bound = objective if optimal else max(searched_bound, objective)
+    rounding = 0.5 * component.n_vars / SCORE_SCALE
+    searched_bound = (
+        score_from_integer(solver.BestObjectiveBound()) + rounding if found else float(component.score.sum())
+    )
+    bound = max(searched_bound, objective)
     return ComponentOutcome(chosen, objective, bound, optimal, watcher.interrupted)

@@ -101,16 +101,57 @@ def solve_component(
     absolute_gap: float = MIP_ABSOLUTE_GAP,
     options: Mapping[str, bool | int | float | str] = START_HEURISTICS_OFF,
 ) -> ComponentOutcome:
+    """Solve from `hint`; an answer whose columns do not add up to HiGHS's own objective is not believed."""
+    deadline = None if time_limit is None else time.monotonic() + max(float(time_limit), 0.01)
+    outcome, reported = _run(component, hint, time_limit, seed, stop, on_progress, absolute_gap, options, careful=False)
+    if reported is not None and abs(reported - outcome.objective) > absolute_gap + MIP_RELATIVE_GAP * abs(reported):
+        # Seen with HiGHS 1.16: when its presolve solves a component outright, a start handed in with
+        # setSolution comes back as the columns while the objective and status are the better answer's.
+        log.warning(
+            "HiGHS reported objective %.9f but its columns add up to %.9f; solving the component again "
+            "without presolve and without the start",
+            reported,
+            outcome.objective,
+        )
+        remaining = None if deadline is None else max(deadline - time.monotonic(), 0.01)
+        again, reported = _run(component, hint, remaining, seed, stop, on_progress, absolute_gap, options, careful=True)
+        agrees = reported is not None and abs(reported - again.objective) <= absolute_gap + MIP_RELATIVE_GAP * abs(
+            reported
+        )
+        if not agrees:
+            log.warning("HiGHS's answer still does not add up; the component is reported as not proven")
+        best = again if again.objective >= outcome.objective else outcome
+        bound = max(outcome.bound, again.bound, best.objective)
+        outcome = ComponentOutcome(best.chosen, best.objective, bound, again.optimal and agrees, again.interrupted)
+    return outcome
+
+
+def _run(
+    component: Component,
+    hint: np.ndarray,
+    time_limit: float | None,
+    seed: int,
+    stop: StopFlag | None,
+    on_progress: ProgressHook | None,
+    absolute_gap: float,
+    options: Mapping[str, bool | int | float | str],
+    careful: bool,
+) -> tuple[ComponentOutcome, float | None]:
+    """One HiGHS run; also HiGHS's own objective value (None when it has no solution) to check the columns by.
+
+    `careful` runs without presolve and without the start, the way that returned correct columns.
+    """
     h = configured_highs(time_limit, seed, absolute_gap)
     for option, value in options.items():
         h.setOptionValue(option, value)
-    if component.n_vars > PRESOLVE_MAX_VARIABLES:
+    if careful or component.n_vars > PRESOLVE_MAX_VARIABLES:
         h.setOptionValue("presolve", "off")
     h.passModel(_lp(component))
-    sol = highspy.HighsSolution()
-    sol.col_value = hint.astype(np.float64)
-    sol.value_valid = True
-    h.setSolution(sol)
+    if not careful:
+        sol = highspy.HighsSolution()
+        sol.col_value = hint.astype(np.float64)
+        sol.value_valid = True
+        h.setSolution(sol)
     interrupted = False
     last_report = 0.0
     deadline = None if time_limit is None else time.monotonic() + max(float(time_limit), 0.01)
@@ -144,13 +185,15 @@ def solve_component(
     solved = len(values) == component.n_vars and info.primal_solution_status != 0
     chosen = values > 0.5 if solved else hint.copy()
     objective = float(component.score[chosen].sum())
+    reported = float(info.objective_function_value) if solved else None
     optimal = status == highspy.HighsModelStatus.kOptimal and not interrupted
     if run_status == highspy.HighsStatus.kError:
         # No search happened (e.g. a thread-scheduler clash): the dual bound is meaningless, use the trivial one.
         log.warning("HiGHS failed on a component (%s); keeping the start allocation", h.modelStatusToString(status))
-        bound = float(component.score.sum())
+        bound, optimal, reported = float(component.score.sum()), False, None
     else:
-        bound = objective if optimal else max(float(info.mip_dual_bound), objective)
-    if not np.isfinite(bound):
-        bound = float(component.score.sum())
-    return ComponentOutcome(chosen, objective, bound, optimal, interrupted)
+        # The bound is HiGHS's dual bound, never the objective of the columns: a stale column set
+        # must not pass for optimal by having its own value as the bound.
+        dual = float(info.mip_dual_bound)
+        bound = max(dual, objective) if np.isfinite(dual) else float(component.score.sum())
+    return ComponentOutcome(chosen, objective, bound, optimal, interrupted), reported
