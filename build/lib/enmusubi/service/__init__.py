@@ -1,0 +1,1 @@
+"""enmusubi's front doors: the CLI, the HTTP API and storage."""

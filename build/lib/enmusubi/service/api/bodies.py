@@ -1,0 +1,136 @@
+"""Request bodies: read within the size limit, decode strict JSON, validate off the event loop.
+
+Bodies are read here rather than by FastAPI so that (1) a body over the limit is refused
+(413) before it is all in memory, (2) NaN and Infinity, which Python's json accepts, are
+refused, and (3) decoding and validating a problem of thousands of partners runs on a
+thread, not on the event loop that answers GETs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from fastapi import Request
+from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from enmusubi.service.settings import Settings
+from enmusubi.solver.errors import InputError, Issue, format_loc
+from enmusubi.solver.problem import Problem, check_references
+
+M = TypeVar("M", bound=BaseModel)
+_VALIDATOR_PREFIXES = ("function-", "constrained-")
+
+
+class BodyTooLargeError(Exception):
+    """The body is over ENMUSUBI_MAX_BODY_BYTES: 413."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(f"request body is larger than {limit} bytes (ENMUSUBI_MAX_BODY_BYTES)")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The raw body, refused as soon as Content-Length or the bytes streamed so far pass `limit`."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLargeError(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLargeError(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _refuse_constant(token: str) -> Any:
+    raise ValueError(f"{token} is not allowed: JSON numbers must be finite")
+
+
+def decode_json(body: bytes) -> Any:
+    """Strict JSON: no NaN or Infinity, no trailing garbage; a fault is an InputError on the body."""
+    if not body.strip():
+        raise InputError(Issue("", "the request body is empty; expected a JSON object"))
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(Issue("", "the request body is not UTF-8 text")) from None
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise InputError(Issue("", "the JSON is nested too deeply")) from None
+    except ValueError as error:
+        raise InputError(Issue("", f"invalid JSON: {error}")) from None
+
+
+def check_problem_size(data: Any, settings: Settings, prefix: str = "") -> None:
+    """Refuse problems bigger than this service is set up for, before the costly validation."""
+    if not isinstance(data, Mapping):
+        return
+    issues = []
+    for field, cap, variable in (
+        ("partners", settings.max_partners, "ENMUSUBI_MAX_PARTNERS"),
+        ("positions", settings.max_positions, "ENMUSUBI_MAX_POSITIONS"),
+    ):
+        value = data.get(field)
+        if isinstance(value, list) and len(value) > cap:
+            message = f"{len(value)} {field} is more than this service accepts ({cap}, {variable})"
+            issues.append(Issue(f"{prefix}{field}", message))
+    if issues:
+        raise InputError(issues)
+
+
+def issues_from_errors(errors: list[Any], skip: int = 0) -> list[Issue]:
+    """Pydantic/FastAPI error dicts as Issues with readable paths; the first `skip` loc parts are dropped."""
+    issues = []
+    for err in errors:
+        loc = [p for p in err.get("loc", ())[skip:] if not (isinstance(p, str) and p.startswith(_VALIDATOR_PREFIXES))]
+        message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        kind = err.get("type")
+        if kind == "extra_forbidden":
+            message = "unknown field (check the spelling)"
+        elif kind == "missing":
+            message = "required field is missing"
+        elif "input" in err and kind != "value_error" and not isinstance(err["input"], dict | list):
+            given = err["input"]
+            if not (isinstance(given, float) and not math.isfinite(given)):
+                message = f"{message} (got {given!r})"
+        issues.append(Issue(format_loc(loc), message))
+    return issues
+
+
+def validate_body(model: type[M], data: Any, *, problem_field: str | None = "problem") -> M:
+    """Validate `data` as `model`, then the cross-references of its problem; every fault by its path."""
+    if not isinstance(data, Mapping):
+        raise InputError(Issue("", f"expected a JSON object, got {type(data).__name__}"))
+    try:
+        value = model.model_validate(dict(data))
+    except ValidationError as error:
+        raise InputError(issues_from_errors(error.errors())) from None
+    problem = getattr(value, problem_field, None) if problem_field else None
+    if isinstance(problem, Problem):
+        issues = check_references(problem)
+        if issues:
+            raise InputError(
+                [Issue(f"{problem_field}.{i.path}" if i.path else problem_field, i.message) for i in issues]
+            )
+    return value
+
+
+async def read_json(request: Request, settings: Settings) -> Any:
+    body = await read_body(request, settings.max_body_bytes)
+    return await run_in_threadpool(decode_json, body)
+
+
+_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def loc_from_path(path: str) -> list[str | int]:
+    """`positions[3].required_skills.security` -> ["positions", 3, "required_skills", "security"]."""
+    return [int(index) if index else name for name, index in _PART.findall(path)]

@@ -1,0 +1,98 @@
+"""What the routes share: settings, the store and the worker pool, as a FastAPI dependency."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from enmusubi.service.api.bodies import (
+    check_problem_size,
+    decode_json,
+    read_body,
+    validate_body,
+)
+from enmusubi.service.api.schemas import (
+    ExplainRequest,
+    RecommendRequest,
+)
+from enmusubi.service.jobs.store import RunStore
+from enmusubi.service.jobs.worker_pool import WorkerPool
+from enmusubi.service.settings import Settings
+from enmusubi.solver import InputError, Issue, Problem, Result, StopFlag, parse_problem
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+R = TypeVar("R", RecommendRequest, ExplainRequest)
+
+
+class Service:
+    """What the routes share: settings, the store and the worker pool."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = RunStore.from_url(settings.database_url)
+        self.pool = WorkerPool(self.store, workers=settings.workers, queue_size=settings.queue_size)
+
+    def start(self) -> None:
+        self.store.create_schema()
+        self.store.mark_interrupted_runs_failed()
+        self.pool.start()
+        queued = self.store.queued_ids()
+        if queued:
+            log.info("picking up %d run(s) queued before the restart", len(queued))
+            self.pool.requeue(queued)
+
+    def stop(self) -> None:
+        self.pool.shutdown()
+        self.store.dispose()
+
+    async def on_worker(self, call: Callable[[StopFlag], T]) -> T:
+        """Run `call` on the pool and await it without blocking the loop; if the caller goes away, stop it."""
+        future, stop = self.pool.submit(call)
+        try:
+            return await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            if not future.cancel():
+                stop.stop()
+            raise
+
+    async def read_json(self, request: Request) -> Any:
+        body = await read_body(request, self.settings.max_body_bytes)
+        return await run_in_threadpool(decode_json, body)
+
+    def stored_problem(self, run_id: str) -> Problem:
+        return parse_problem(self.store.problem_of(run_id))
+
+    async def read_problem_request(self, request: Request, model: type[R]) -> tuple[R, Problem, Result | None]:
+        """A body naming a problem inline or a stored run: the body, the problem, and the run's result if done."""
+        data = await self.read_json(request)
+
+        def load() -> tuple[R, Problem, Result | None]:
+            check_problem_size(data.get("problem") if isinstance(data, dict) else None, self.settings, "problem.")
+            body = validate_body(model, data)
+            if body.problem is not None:
+                return body, body.problem, None
+            assert body.run is not None
+            record = self.store.get(body.run)
+            result = Result.model_validate(record.result) if record.status == "done" and record.result else None
+            return body, self.stored_problem(body.run), result
+
+        return await run_in_threadpool(load)
+
+
+async def current_service(request: Request) -> Service:
+    return request.app.state.service
+
+
+ServiceDep = Annotated[Service, Depends(current_service)]
+
+
+def query_error(path: str, message: str) -> InputError:
+    error = InputError(Issue(path, message))
+    error.where = "query"  # type: ignore[attr-defined]
+    return error

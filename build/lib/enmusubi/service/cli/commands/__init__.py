@@ -1,0 +1,1 @@
+"""One module per CLI command; service.cli registers them."""

@@ -1,0 +1,64 @@
+"""Service settings, all from `ENMUSUBI_` environment variables so a deployment needs no config file."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./enmusubi.sqlite3"
+
+
+def _comma_list(value: Any) -> Any:
+    """`a, b,c` -> ["a", "b", "c"]; a list is kept; blanks are dropped."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; each field is read from `ENMUSUBI_<FIELD>` (case-insensitive)."""
+
+    model_config = SettingsConfigDict(env_prefix="ENMUSUBI_", extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL of the run store: SQLite file by default, or postgresql://user:pw@host/db.",
+    )
+    api_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated Bearer keys; when empty, /v1 is open (meant for a loopback-only deployment).",
+    )
+    max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024, description="Largest request body accepted (413 above).")
+    max_partners: int = Field(50_000, ge=1, description="Most partners a problem may hold (422 above).")
+    max_positions: int = Field(10_000, ge=1, description="Most positions a problem may hold (422 above).")
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, description="Solver threads.")
+    queue_size: int = Field(64, ge=1, description="Solves and runs that may wait for a worker before 429.")
+    retry_after_seconds: int = Field(5, ge=1, description="Retry-After sent with 429 when the queue is full.")
+    default_time_limit_seconds: float = Field(60.0, gt=0, description="Time limit of a solve that names none.")
+    max_time_limit_seconds: float = Field(3600.0, gt=0, description="Cap on any requested time limit.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated origins the portal is served from (CORS); empty = none."
+    )
+    host: str = Field("127.0.0.1", description="Address `enmusubi serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `enmusubi serve` listens on.")
+
+    _split_keys = field_validator("api_keys", "cors_origins", mode="before")(_comma_list)
+
+    @model_validator(mode="after")
+    def _default_within_cap(self) -> Settings:
+        if self.default_time_limit_seconds > self.max_time_limit_seconds:
+            raise ValueError(
+                f"default_time_limit_seconds ({self.default_time_limit_seconds}) is above "
+                f"max_time_limit_seconds ({self.max_time_limit_seconds})"
+            )
+        return self
+
+    def time_limit(self, requested: float | None) -> float:
+        """The time limit a solve gets: the requested one (or the default), never above the cap."""
+        chosen = self.default_time_limit_seconds if requested is None else requested
+        return min(chosen, self.max_time_limit_seconds)

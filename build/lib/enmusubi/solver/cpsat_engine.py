@@ -1,0 +1,77 @@
+"""Solve a component with CP-SAT (integers from solver.integerize)."""
+
+from __future__ import annotations
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from enmusubi.solver.integerize import SCORE_SCALE, integer_rows, integer_scores, score_from_integer
+from enmusubi.solver.model import Component
+from enmusubi.solver.outcome import MIP_ABSOLUTE_GAP, ComponentOutcome, ProgressHook, StopFlag
+
+VERSION = f"CP-SAT (OR-Tools {__import__('ortools').__version__})"
+
+
+class _Watcher(cp_model.CpSolverSolutionCallback):
+    def __init__(self, stop: StopFlag | None, on_progress: ProgressHook | None) -> None:
+        super().__init__()
+        self._stop = stop
+        self._on_progress = on_progress
+        self.interrupted = False
+
+    def on_solution_callback(self) -> None:
+        if self._on_progress is not None:
+            self._on_progress(score_from_integer(self.ObjectiveValue()), score_from_integer(self.BestObjectiveBound()))
+        if self._stop is not None and self._stop.is_set():
+            self.interrupted = True
+            self.StopSearch()
+
+
+def solve_component(
+    component: Component,
+    hint: np.ndarray,
+    time_limit: float | None,
+    seed: int,
+    stop: StopFlag | None = None,
+    on_progress: ProgressHook | None = None,
+    absolute_gap: float = MIP_ABSOLUTE_GAP,
+    workers: int = 1,
+) -> ComponentOutcome:
+    model = cp_model.CpModel()
+    x = [model.NewBoolVar(f"x{v}") for v in range(component.n_vars)]
+    coef, cap = integer_rows(component.a_val, component.capacity)
+    order = np.argsort(component.a_row, kind="stable")
+    bounds = np.searchsorted(component.a_row[order], np.arange(component.n_rows + 1))
+    for r in range(component.n_rows):
+        idx = order[bounds[r] : bounds[r + 1]]
+        model.Add(sum(int(c) * x[int(v)] for v, c in zip(component.a_col[idx], coef[idx], strict=True)) <= int(cap[r]))
+    weights = integer_scores(component.score)
+    model.Maximize(sum(int(w) * xv for w, xv in zip(weights, x, strict=True)))
+    for xv, h in zip(x, hint, strict=True):
+        model.AddHint(xv, bool(h))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = int(seed)
+    solver.parameters.absolute_gap_limit = absolute_gap * SCORE_SCALE
+    if workers > 1:
+        solver.parameters.interleave_search = True
+    if time_limit is not None:
+        solver.parameters.max_time_in_seconds = max(float(time_limit), 0.01)
+    watcher = _Watcher(stop, on_progress)
+    status = solver.Solve(model, watcher)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        chosen = np.array([solver.BooleanValue(xv) for xv in x], dtype=bool)
+    else:
+        chosen = hint.copy()
+    objective = float(component.score[chosen].sum())
+    optimal = status == cp_model.OPTIMAL and not watcher.interrupted
+    # Without a solution (UNKNOWN) CP-SAT's bound is meaningless (0): fall back to the sum of the scores.
+    # Its bound is on the rounded scores, each off by at most half a unit: widen it by that much, and
+    # never take the objective of the columns as the bound (the result's check compares the two).
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    rounding = 0.5 * component.n_vars / SCORE_SCALE
+    searched_bound = (
+        score_from_integer(solver.BestObjectiveBound()) + rounding if found else float(component.score.sum())
+    )
+    bound = max(searched_bound, objective)
+    return ComponentOutcome(chosen, objective, bound, optimal, watcher.interrupted)

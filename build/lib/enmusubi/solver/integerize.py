@@ -1,0 +1,31 @@
+"""The one place where floats become integers, for CP-SAT.
+
+Scores are scaled by 1e7 and rounded: over n chosen pairs the integer optimum is
+within n * 1e-7 of the float one, inside PROBLEM.md §6's tolerance. Constraint
+coefficients are scaled per row and rounded conservatively (usage up, capacity
+down), so an integer-feasible choice is always feasible in the real numbers; for
+hours with up to three decimals and whole-yen costs the scaling is exact.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SCORE_SCALE = 10_000_000
+COEFFICIENT_SCALE = 1_000
+ROUNDING_SLACK = 1e-6
+
+
+def integer_scores(score: np.ndarray) -> np.ndarray:
+    return np.rint(score * SCORE_SCALE).astype(np.int64)
+
+
+def integer_rows(a_val: np.ndarray, capacity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(coefficients, capacities) as int64, never admitting a choice the floats forbid."""
+    coef = np.ceil(a_val * COEFFICIENT_SCALE - ROUNDING_SLACK).astype(np.int64)
+    cap = np.floor(capacity * COEFFICIENT_SCALE + ROUNDING_SLACK).astype(np.int64)
+    return coef, cap
+
+
+def score_from_integer(value: float) -> float:
+    return value / SCORE_SCALE
