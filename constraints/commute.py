@@ -5,9 +5,12 @@ Also the commute penalty of the score: (onsite days / 5) x (commute hours).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from enmusubi.solver.data import ProblemData
+if TYPE_CHECKING:
+    from enmusubi.solver.data import ProblemData
 
 NAME = "commute"
 

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from enmusubi.scenarios.changes import Change, ChangeError, apply_change, parse_change
-from enmusubi.solver.errors import InputError, Issue
+from enmusubi.solver import InputError, Issue, check_locks
 from enmusubi.solver.problem import Problem, load_problem, parse_problem, read_document
 
 SCENARIO_FIELDS = ("version", "name", "base", "time_limit_seconds", "variants")
@@ -51,18 +51,6 @@ class AppliedVariant:
 
     problem: Problem
     notes: list[str]
-
-
-def check_locks(problem: Problem) -> None:
-    """Raise InputError when a lock is not eligible or the locks cannot hold together (what `solve` would do)."""
-    if not problem.locks:
-        return
-    from enmusubi.solver.data import compile_problem
-    from enmusubi.solver.model import build_model
-    from enmusubi.solver.scoring import score_candidates
-
-    data = compile_problem(problem)
-    build_model(data, score_candidates(data))
 
 
 def _valid_problem(data: dict[str, Any]) -> Problem:

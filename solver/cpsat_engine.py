@@ -7,7 +7,8 @@ from ortools.sat.python import cp_model
 
 from enmusubi.solver.integerize import SCORE_SCALE, integer_rows, integer_scores, score_from_integer
 from enmusubi.solver.model import Component
-from enmusubi.solver.outcome import MIP_ABSOLUTE_GAP, ComponentOutcome, ProgressHook, StopFlag
+from enmusubi.solver.outcome import ComponentOutcome, ProgressHook, StopFlag
+from enmusubi.solver.tolerances import MIP_ABSOLUTE_GAP
 
 VERSION = f"CP-SAT (OR-Tools {__import__('ortools').__version__})"
 

@@ -12,7 +12,8 @@ import highspy
 import numpy as np
 
 from enmusubi.solver.model import Component
-from enmusubi.solver.outcome import MIP_ABSOLUTE_GAP, MIP_RELATIVE_GAP, ComponentOutcome, ProgressHook, StopFlag
+from enmusubi.solver.outcome import ComponentOutcome, ProgressHook, StopFlag
+from enmusubi.solver.tolerances import MIP_ABSOLUTE_GAP, MIP_RELATIVE_GAP
 
 log = logging.getLogger(__name__)
 VERSION = f"HiGHS {version('highspy')}"
