@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from enmusubi.solver.errors import format_loc
+from enmusubi.solver.errors import issues_from_errors
 from enmusubi.solver.problem import Municipality, PairRef, Partner, Position, Weights
 
 Id = Annotated[str, Field(strict=True, min_length=1, max_length=200)]
@@ -110,19 +110,7 @@ CHANGE_KEYS = ("municipality", "position", "partner", *_BY_KEY)
 
 
 def _pydantic_message(error: ValidationError, prefix: str = "") -> str:
-    parts = []
-    for err in error.errors():
-        loc = format_loc([prefix, *err["loc"]] if prefix else list(err["loc"]))
-        if err["type"] == "extra_forbidden":
-            message = "unknown field (check the spelling)"
-        elif err["type"] == "missing":
-            message = "required field is missing"
-        else:
-            message = err["msg"].removeprefix("Value error, ")
-            if not isinstance(err.get("input"), dict | list) and err["type"] != "value_error" and "input" in err:
-                message += f" (got {err['input']!r})"
-        parts.append(f"{loc}: {message}" if loc else message)
-    return "; ".join(parts)
+    return "; ".join(str(issue) for issue in issues_from_errors(error.errors(), prefix=prefix))
 
 
 def parse_change(raw: Any) -> Change:

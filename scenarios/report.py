@@ -7,6 +7,7 @@ from typing import Any
 
 from rich.table import Table
 
+from enmusubi import markdown
 from enmusubi.scenarios.compare import VariantDiff
 from enmusubi.scenarios.run import ScenarioRun, VariantRun
 from enmusubi.scenarios.scenario import BASE_SLUG
@@ -121,13 +122,8 @@ def summary_table(run: ScenarioRun) -> Table:
     return table
 
 
-def _cell(value: Any) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
 def _table(headers: list[str], rows: list[list[Any]], more_hint: str = "comparison.json") -> list[str]:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows[:MAX_ROWS]]
+    lines = markdown.table(headers, rows[:MAX_ROWS])
     if len(rows) > MAX_ROWS:
         lines.append(f"\n… and {len(rows) - MAX_ROWS} more (see {more_hint}).")
     return [*lines, ""]

@@ -12,11 +12,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from enmusubi.service.api.bodies import (
     BodyTooLargeError,
-    issues_from_errors,
     loc_from_path,
 )
 from enmusubi.service.jobs.worker_pool import PoolClosedError, QueueFullError
 from enmusubi.solver import InputError, Issue, UnknownIdError
+from enmusubi.solver.errors import issues_from_errors
 
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import ValidationError
 
 from enmusubi.solver import InputError, Issue, Problem, Result, failing_rules, parse_problem
+from enmusubi.solver.errors import issues_from_errors
 from enmusubi.solver.result import Assignment
 
 Change = Literal["kept", "left", "joined"]
@@ -33,11 +34,8 @@ def load_previous_result(path: str | Path) -> Result:
     try:
         return Result.model_validate_json(text)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise InputError(
-            Issue(f"--previous {path}", f"not a result file of enmusubi solve: {where}: {first['msg']}")
-        ) from None
+        first = issues_from_errors(error.errors())[0]
+        raise InputError(Issue(f"--previous {path}", f"not a result file of enmusubi solve: {first}")) from None
 
 
 def with_incumbents(problem: Problem, previous: Result) -> Problem:

@@ -10,10 +10,10 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
-from enmusubi.service.api.bodies import issues_from_errors
 from enmusubi.service.cli.console import INPUT_ERROR_EXIT
 from enmusubi.service.jobs.store import RunStore, normalise_url
 from enmusubi.service.settings import Settings
+from enmusubi.solver.errors import issues_from_errors
 
 # Seconds uvicorn waits for open requests on shutdown before the solves behind them are stopped.
 GRACEFUL_SHUTDOWN_SECONDS = 10
