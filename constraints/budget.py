@@ -17,7 +17,8 @@ NAME = "budget"
 
 
 def mask(data: ProblemData, partner: np.ndarray, position: np.ndarray) -> np.ndarray:
-    return data.cost(partner, position) <= data.muni_budget[data.position_muni[position]]
+    ok: np.ndarray = data.cost(partner, position) <= data.muni_budget[data.position_muni[position]]
+    return ok
 
 
 def penalty(data: ProblemData, partner: np.ndarray, position: np.ndarray) -> np.ndarray:

@@ -16,11 +16,13 @@ NAME = "commute"
 
 
 def minutes(data: ProblemData, partner: np.ndarray, position: np.ndarray) -> np.ndarray:
-    return data.commute[partner, data.position_muni[position]]
+    found: np.ndarray = data.commute[partner, data.position_muni[position]]
+    return found
 
 
 def mask(data: ProblemData, partner: np.ndarray, position: np.ndarray) -> np.ndarray:
-    return (data.onsite_days[position] == 0) | (minutes(data, partner, position) <= data.max_commute[partner])
+    ok: np.ndarray = (data.onsite_days[position] == 0) | (minutes(data, partner, position) <= data.max_commute[partner])
+    return ok
 
 
 def penalty(data: ProblemData, partner: np.ndarray, position: np.ndarray) -> np.ndarray:

@@ -13,7 +13,8 @@ NAME = "excluded"
 
 
 def mask(data: ProblemData, partner: np.ndarray, position: np.ndarray) -> np.ndarray:
-    return ~data.excluded_muni[partner, data.position_muni[position]] & ~data.is_forbidden(partner, position)
+    ok: np.ndarray = ~data.excluded_muni[partner, data.position_muni[position]] & ~data.is_forbidden(partner, position)
+    return ok
 
 
 def describe(data: ProblemData, i: int, j: int) -> str:

@@ -17,7 +17,8 @@ NAME = "hours"
 
 
 def mask(data: ProblemData, partner: np.ndarray, position: np.ndarray) -> np.ndarray:
-    return data.position_hours[position] <= data.partner_hours[partner]
+    ok: np.ndarray = data.position_hours[position] <= data.partner_hours[partner]
+    return ok
 
 
 def rows(data: ProblemData, cands: Candidates) -> PackingRows:

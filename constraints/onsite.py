@@ -13,7 +13,8 @@ NAME = "onsite"
 
 
 def mask(data: ProblemData, partner: np.ndarray, position: np.ndarray) -> np.ndarray:
-    return data.onsite_days[position] <= data.max_onsite_days[partner]
+    ok: np.ndarray = data.onsite_days[position] <= data.max_onsite_days[partner]
+    return ok
 
 
 def describe(data: ProblemData, i: int, j: int) -> str:

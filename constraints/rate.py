@@ -13,7 +13,8 @@ NAME = "rate"
 
 
 def mask(data: ProblemData, partner: np.ndarray, position: np.ndarray) -> np.ndarray:
-    return data.hourly_rate[partner] <= data.max_rate[position]
+    ok: np.ndarray = data.hourly_rate[partner] <= data.max_rate[position]
+    return ok
 
 
 def describe(data: ProblemData, i: int, j: int) -> str:

@@ -98,7 +98,7 @@ class IncumbentsChange(_Change):
 
 
 Change = SetChange | AddChange | RemoveChange | WeightsChange | LockChange | ForbidChange | IncumbentsChange
-_BY_KEY: dict[str, type[_Change]] = {
+_BY_KEY: dict[str, type[Change]] = {
     "add": AddChange,
     "remove": RemoveChange,
     "weights": WeightsChange,
@@ -122,14 +122,14 @@ def parse_change(raw: Any) -> Change:
     if len(selectors) + len(kinds) != 1:
         found = ", ".join(selectors + kinds) or ", ".join(map(str, raw)) or "nothing"
         raise ChangeError(f"a change names exactly one of {', '.join(CHANGE_KEYS)}; found {found}")
-    model: type[_Change] = SetChange if selectors else _BY_KEY[kinds[0]]
+    model: type[Change] = SetChange if selectors else _BY_KEY[kinds[0]]
     if selectors and not isinstance(raw[selectors[0]], str):
         ident = raw[selectors[0]]
         raise ChangeError(f'{selectors[0]}: {ident!r} is not a string; ids are strings, so quote it: "{ident}"')
     if selectors and "set" not in raw:
         raise ChangeError(f"{selectors[0]} {raw[selectors[0]]!r}: 'set' is missing (what should change?)")
     try:
-        return model.model_validate(dict(raw))  # type: ignore[return-value]
+        return model.model_validate(dict(raw))
     except ValidationError as error:
         raise ChangeError(_pydantic_message(error)) from None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from rich.console import JustifyMethod
 from rich.table import Table
 
 from enmusubi import markdown
@@ -100,7 +101,7 @@ def comparison_json(run: ScenarioRun) -> str:
 def summary_table(run: ScenarioRun) -> Table:
     """The terminal table: one row for the base, one per variant, changes against the base."""
     table = Table(title=f"Scenario: {run.name}", title_justify="left")
-    for header, justify in [
+    columns: list[tuple[str, JustifyMethod]] = [
         ("variant", "left"),
         ("status", "left"),
         ("objective", "right"),
@@ -110,8 +111,9 @@ def summary_table(run: ScenarioRun) -> Table:
         ("Δ spend", "right"),
         ("pairs +/−", "right"),
         ("positions filled +/−", "right"),
-    ]:
-        table.add_column(header, justify=justify)  # type: ignore[arg-type]
+    ]
+    for header, justify in columns:
+        table.add_column(header, justify=justify)
     filled, openings = _filled(run.base)
     base_cells = ["[bold]base[/bold]", _status(run.base), f"{run.base.objective:.3f}", "", f"{filled}/{openings}"]
     table.add_row(*base_cells, "", "", "", "")

@@ -8,7 +8,7 @@ import, and `import enmusubi` (every CLI start) should not pay for an engine it 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol, TypeGuard
 
 import numpy as np
 
@@ -52,6 +52,11 @@ def _cpsat() -> Engine:
 
 
 ENGINES: Mapping[str, Callable[[], Engine]] = {"highs": _highs, "cpsat": _cpsat}
+
+
+def is_engine_name(name: str) -> TypeGuard[EngineName]:
+    """Whether `name` is "auto" or a registered engine (for front doors that take it as text)."""
+    return name == "auto" or name in ENGINES
 
 
 def engine_named(name: str) -> Engine:

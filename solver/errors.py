@@ -25,12 +25,13 @@ class InputError(ValueError):
     Carries every issue found, so a user can fix them all in one go.
     """
 
-    def __init__(self, issues: list[Issue] | Issue | str) -> None:
+    def __init__(self, issues: list[Issue] | Issue | str, *, where: str = "body") -> None:
         if isinstance(issues, str):
             issues = [Issue("", issues)]
         elif isinstance(issues, Issue):
             issues = [issues]
         self.issues: list[Issue] = list(issues)
+        self.where = where  # the part of an HTTP request that held the input: body or query
         super().__init__("; ".join(str(i) for i in self.issues))
 
     def first_line(self) -> str:

@@ -223,7 +223,7 @@ def locked_optimum(space: PairSpace, problem: Problem, base: Base, k: int, deadl
     """
     partner_id, position_id = space.ids(k)
     locked = problem.model_copy(update={"locks": [*problem.locks, PairRef(partner=partner_id, position=position_id)]})
-    hint = [space.ids(h) for h in np.flatnonzero(base.chosen)]
+    hint = [space.ids(h) for h in np.flatnonzero(base.chosen).tolist()]
     result = solve(locked, time_limit_seconds=_remaining(deadline), hint=hint)
     chosen = space.mask(result.pair_set())
     return BestLocked(space.value(chosen), chosen, np.array([k]), result.status == "optimal")

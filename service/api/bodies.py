@@ -92,7 +92,7 @@ def validate_body(model: type[M], data: Any, *, problem_field: str | None = "pro
     except ValidationError as error:
         raise InputError(issues_from_errors(error.errors())) from None
     problem = getattr(value, problem_field, None) if problem_field else None
-    if isinstance(problem, Problem):
+    if problem_field and isinstance(problem, Problem):
         issues = check_references(problem)
         if issues:
             raise InputError(

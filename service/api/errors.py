@@ -28,8 +28,8 @@ def _issue_detail(issue: Issue, where: str, kind: str = "value_error") -> dict[s
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(InputError)
     async def input_error(_request: Request, error: InputError) -> JSONResponse:
-        where = getattr(error, "where", "body")
-        return JSONResponse({"detail": [_issue_detail(issue, where) for issue in error.issues]}, status_code=422)
+        detail = [_issue_detail(issue, error.where) for issue in error.issues]
+        return JSONResponse({"detail": detail}, status_code=422)
 
     @app.exception_handler(RequestValidationError)
     async def request_validation(_request: Request, error: RequestValidationError) -> JSONResponse:

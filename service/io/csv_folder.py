@@ -96,7 +96,8 @@ def _kind(field: FieldInfo) -> Kind:
         return Kind.IDS
     if annotation is str:
         return Kind.ID if field.metadata else Kind.TEXT  # ids are constrained strings; name and title are free text
-    return {int: Kind.INTEGER, float: Kind.NUMBER}[annotation]
+    kinds: dict[object, Kind] = {int: Kind.INTEGER, float: Kind.NUMBER}
+    return kinds[annotation]
 
 
 def _table(section: str) -> Table:
