@@ -1,1 +1,0 @@
-"""enmusubi's front doors: the CLI, the HTTP API and storage."""
