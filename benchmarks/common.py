@@ -15,12 +15,12 @@ import numpy as np
 
 from enmusubi.scenarios.generator import generate_problem
 from enmusubi.solver import parse_problem
-from enmusubi.solver.certify import OPTIMALITY_ABSOLUTE
 from enmusubi.solver.data import compile_problem
 from enmusubi.solver.greedy import greedy
 from enmusubi.solver.model import Component, build_model
 from enmusubi.solver.outcome import ComponentOutcome
 from enmusubi.solver.scoring import score_candidates
+from enmusubi.solver.tolerances import OPTIMALITY_ABSOLUTE
 
 RESULTS = Path(__file__).parent / "results"
 SIZES = ((900, 150), (2_000, 300), (20_000, 2_000))

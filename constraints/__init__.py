@@ -2,19 +2,26 @@
 
 Eligibility rules (§4), checked in this order: skill, onsite, commute, rate,
 excluded, hours, budget. Aggregate rules (§6): openings, hours, count, budget, lock.
+
+The rules read the engine's arrays (`enmusubi.solver.data.ProblemData`) but import nothing
+of the engine at run time, so the engine can import them without a cycle.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from enmusubi.constraints import budget, commute, count, excluded, hours, lock, onsite, openings, rate, skill
-from enmusubi.solver.data import ProblemData
+from enmusubi.constraints import budget, commute, count, excluded, hours, onsite, openings, rate, skill
+from enmusubi.constraints.protocols import PackingRule, Rule
 
-ELIGIBILITY_RULES = (skill, onsite, commute, rate, excluded, hours, budget)
+if TYPE_CHECKING:
+    from enmusubi.solver.data import ProblemData
+
+ELIGIBILITY_RULES: tuple[Rule, ...] = (skill, onsite, commute, rate, excluded, hours, budget)
 ELIGIBILITY_RULE_NAMES = tuple(rule.NAME for rule in ELIGIBILITY_RULES)
-PACKING_RULES = (openings, hours, count, budget)
-AGGREGATE_RULE_NAMES = (*(rule.NAME for rule in PACKING_RULES), lock.NAME)
+PACKING_RULES: tuple[PackingRule, ...] = (openings, hours, count, budget)
 
 
 def first_failing_rules(data: ProblemData, partner: np.ndarray, position: np.ndarray) -> np.ndarray:

@@ -8,16 +8,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from enmusubi.constraints.packing import PackingRows
-from enmusubi.solver.data import ProblemData
 
 if TYPE_CHECKING:
+    from enmusubi.solver.data import ProblemData
     from enmusubi.solver.scoring import Candidates
 
 NAME = "budget"
 
 
 def mask(data: ProblemData, partner: np.ndarray, position: np.ndarray) -> np.ndarray:
-    return data.cost(partner, position) <= data.muni_budget[data.position_muni[position]]
+    ok: np.ndarray = data.cost(partner, position) <= data.muni_budget[data.position_muni[position]]
+    return ok
 
 
 def penalty(data: ProblemData, partner: np.ndarray, position: np.ndarray) -> np.ndarray:

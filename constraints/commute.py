@@ -5,19 +5,24 @@ Also the commute penalty of the score: (onsite days / 5) x (commute hours).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from enmusubi.solver.data import ProblemData
+if TYPE_CHECKING:
+    from enmusubi.solver.data import ProblemData
 
 NAME = "commute"
 
 
 def minutes(data: ProblemData, partner: np.ndarray, position: np.ndarray) -> np.ndarray:
-    return data.commute[partner, data.position_muni[position]]
+    found: np.ndarray = data.commute[partner, data.position_muni[position]]
+    return found
 
 
 def mask(data: ProblemData, partner: np.ndarray, position: np.ndarray) -> np.ndarray:
-    return (data.onsite_days[position] == 0) | (minutes(data, partner, position) <= data.max_commute[partner])
+    ok: np.ndarray = (data.onsite_days[position] == 0) | (minutes(data, partner, position) <= data.max_commute[partner])
+    return ok
 
 
 def penalty(data: ProblemData, partner: np.ndarray, position: np.ndarray) -> np.ndarray:

@@ -8,16 +8,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from enmusubi.constraints.packing import PackingRows
-from enmusubi.solver.data import ProblemData
 
 if TYPE_CHECKING:
+    from enmusubi.solver.data import ProblemData
     from enmusubi.solver.scoring import Candidates
 
 NAME = "hours"
 
 
 def mask(data: ProblemData, partner: np.ndarray, position: np.ndarray) -> np.ndarray:
-    return data.position_hours[position] <= data.partner_hours[partner]
+    ok: np.ndarray = data.position_hours[position] <= data.partner_hours[partner]
+    return ok
 
 
 def rows(data: ProblemData, cands: Candidates) -> PackingRows:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from enmusubi.solver.data import ProblemData
+if TYPE_CHECKING:
+    from enmusubi.solver.data import ProblemData
 
 NAME = "onsite"
 
 
 def mask(data: ProblemData, partner: np.ndarray, position: np.ndarray) -> np.ndarray:
-    return data.onsite_days[position] <= data.max_onsite_days[partner]
+    ok: np.ndarray = data.onsite_days[position] <= data.max_onsite_days[partner]
+    return ok
 
 
 def describe(data: ProblemData, i: int, j: int) -> str:

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from enmusubi.constraints.packing import PackingRows
-from enmusubi.solver.data import ProblemData
 
 if TYPE_CHECKING:
+    from enmusubi.solver.data import ProblemData
     from enmusubi.solver.scoring import Candidates
 
 NAME = "openings"

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from enmusubi.solver.data import ProblemData
+if TYPE_CHECKING:
+    from enmusubi.solver.data import ProblemData
 
 NAME = "rate"
 
 
 def mask(data: ProblemData, partner: np.ndarray, position: np.ndarray) -> np.ndarray:
-    return data.hourly_rate[partner] <= data.max_rate[position]
+    ok: np.ndarray = data.hourly_rate[partner] <= data.max_rate[position]
+    return ok
 
 
 def describe(data: ProblemData, i: int, j: int) -> str:

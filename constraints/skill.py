@@ -7,9 +7,12 @@ and each position starts from its most selective required skill.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from enmusubi.solver.data import ProblemData
+if TYPE_CHECKING:
+    from enmusubi.solver.data import ProblemData
 
 NAME = "skill"
 

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from enmusubi.solver.errors import format_loc
+from enmusubi.solver.errors import issues_from_errors
 from enmusubi.solver.problem import Municipality, PairRef, Partner, Position, Weights
 
 Id = Annotated[str, Field(strict=True, min_length=1, max_length=200)]
@@ -98,7 +98,7 @@ class IncumbentsChange(_Change):
 
 
 Change = SetChange | AddChange | RemoveChange | WeightsChange | LockChange | ForbidChange | IncumbentsChange
-_BY_KEY: dict[str, type[_Change]] = {
+_BY_KEY: dict[str, type[Change]] = {
     "add": AddChange,
     "remove": RemoveChange,
     "weights": WeightsChange,
@@ -110,19 +110,7 @@ CHANGE_KEYS = ("municipality", "position", "partner", *_BY_KEY)
 
 
 def _pydantic_message(error: ValidationError, prefix: str = "") -> str:
-    parts = []
-    for err in error.errors():
-        loc = format_loc([prefix, *err["loc"]] if prefix else list(err["loc"]))
-        if err["type"] == "extra_forbidden":
-            message = "unknown field (check the spelling)"
-        elif err["type"] == "missing":
-            message = "required field is missing"
-        else:
-            message = err["msg"].removeprefix("Value error, ")
-            if not isinstance(err.get("input"), dict | list) and err["type"] != "value_error" and "input" in err:
-                message += f" (got {err['input']!r})"
-        parts.append(f"{loc}: {message}" if loc else message)
-    return "; ".join(parts)
+    return "; ".join(str(issue) for issue in issues_from_errors(error.errors(), prefix=prefix))
 
 
 def parse_change(raw: Any) -> Change:
@@ -134,14 +122,14 @@ def parse_change(raw: Any) -> Change:
     if len(selectors) + len(kinds) != 1:
         found = ", ".join(selectors + kinds) or ", ".join(map(str, raw)) or "nothing"
         raise ChangeError(f"a change names exactly one of {', '.join(CHANGE_KEYS)}; found {found}")
-    model: type[_Change] = SetChange if selectors else _BY_KEY[kinds[0]]
+    model: type[Change] = SetChange if selectors else _BY_KEY[kinds[0]]
     if selectors and not isinstance(raw[selectors[0]], str):
         ident = raw[selectors[0]]
         raise ChangeError(f'{selectors[0]}: {ident!r} is not a string; ids are strings, so quote it: "{ident}"')
     if selectors and "set" not in raw:
         raise ChangeError(f"{selectors[0]} {raw[selectors[0]]!r}: 'set' is missing (what should change?)")
     try:
-        return model.model_validate(dict(raw))  # type: ignore[return-value]
+        return model.model_validate(dict(raw))
     except ValidationError as error:
         raise ChangeError(_pydantic_message(error)) from None
 

@@ -152,7 +152,7 @@ def _spend(base: Result, variant: Result) -> list[MunicipalitySpend]:
         out.append(
             MunicipalitySpend(
                 id=mid,
-                name=(v or b).name,  # type: ignore[union-attr]
+                name=v.name if v is not None else b.name if b is not None else mid,
                 budget_base=None if b is None else b.budget_yen,
                 budget_variant=None if v is None else v.budget_yen,
                 base=spent_b,

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from rich.console import JustifyMethod
 from rich.table import Table
 
+from enmusubi import markdown
 from enmusubi.scenarios.compare import VariantDiff
 from enmusubi.scenarios.run import ScenarioRun, VariantRun
 from enmusubi.scenarios.scenario import BASE_SLUG
@@ -99,7 +101,7 @@ def comparison_json(run: ScenarioRun) -> str:
 def summary_table(run: ScenarioRun) -> Table:
     """The terminal table: one row for the base, one per variant, changes against the base."""
     table = Table(title=f"Scenario: {run.name}", title_justify="left")
-    for header, justify in [
+    columns: list[tuple[str, JustifyMethod]] = [
         ("variant", "left"),
         ("status", "left"),
         ("objective", "right"),
@@ -109,8 +111,9 @@ def summary_table(run: ScenarioRun) -> Table:
         ("Δ spend", "right"),
         ("pairs +/−", "right"),
         ("positions filled +/−", "right"),
-    ]:
-        table.add_column(header, justify=justify)  # type: ignore[arg-type]
+    ]
+    for header, justify in columns:
+        table.add_column(header, justify=justify)
     filled, openings = _filled(run.base)
     base_cells = ["[bold]base[/bold]", _status(run.base), f"{run.base.objective:.3f}", "", f"{filled}/{openings}"]
     table.add_row(*base_cells, "", "", "", "")
@@ -121,13 +124,8 @@ def summary_table(run: ScenarioRun) -> Table:
     return table
 
 
-def _cell(value: Any) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
 def _table(headers: list[str], rows: list[list[Any]], more_hint: str = "comparison.json") -> list[str]:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows[:MAX_ROWS]]
+    lines = markdown.table(headers, rows[:MAX_ROWS])
     if len(rows) > MAX_ROWS:
         lines.append(f"\n… and {len(rows) - MAX_ROWS} more (see {more_hint}).")
     return [*lines, ""]

@@ -12,17 +12,51 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from enmusubi.scenarios.changes import Change, ChangeError, apply_change, parse_change
-from enmusubi.solver.errors import InputError, Issue
+from enmusubi.solver import InputError, Issue, check_locks
 from enmusubi.solver.problem import Problem, load_problem, parse_problem, read_document
 
-SCENARIO_FIELDS = ("version", "name", "base", "time_limit_seconds", "variants")
-VARIANT_FIELDS = ("name", "changes")
 BASE_SLUG = "base"
+
+
+class VariantDocument(BaseModel):
+    """A variant as written in a scenario file: a name and its changes (SCENARIO.md), applied in order."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    changes: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="SCENARIO.md changes, applied in order",
+        examples=[[{"municipality": "13207", "set": {"budget_yen": "*1.3"}}]],
+    )
+
+
+BaseT = TypeVar("BaseT")
+
+
+class ScenarioDocument(BaseModel, Generic[BaseT]):
+    """A scenario file as written (SCENARIO.md), the one declaration of its shape.
+
+    `parse_scenario` checks a document against it with messages for people (and builds every
+    variant); the API's request body is this model with its own kind of `base` (BaseT).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: Literal[1]
+    name: str | None = None
+    base: BaseT = Field(description="the problem the variants change")
+    time_limit_seconds: float | None = Field(default=None, gt=0, allow_inf_nan=False, description="seconds per solve")
+    variants: list[VariantDocument] = Field(min_length=1)
+
+
+SCENARIO_FIELDS = tuple(ScenarioDocument.model_fields)
+VARIANT_FIELDS = tuple(VariantDocument.model_fields)
 
 
 class Variant(BaseModel):
@@ -51,18 +85,6 @@ class AppliedVariant:
 
     problem: Problem
     notes: list[str]
-
-
-def check_locks(problem: Problem) -> None:
-    """Raise InputError when a lock is not eligible or the locks cannot hold together (what `solve` would do)."""
-    if not problem.locks:
-        return
-    from enmusubi.solver.data import compile_problem
-    from enmusubi.solver.model import build_model
-    from enmusubi.solver.scoring import score_candidates
-
-    data = compile_problem(problem)
-    build_model(data, score_candidates(data))
 
 
 def _valid_problem(data: dict[str, Any]) -> Problem:

@@ -15,18 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from enmusubi.solver.problem import Municipality, Partner, Position, Problem
+from enmusubi.solver.tolerances import optimality_tolerance
 
 EARTH_RADIUS_KM = 6371.0
 # Sums of hours and yen are compared with a little room for floating-point addition.
 HOURS_SLACK = 1e-9
 YEN_SLACK = 1e-6
-OPTIMALITY_ABSOLUTE = 1e-3
-OPTIMALITY_RELATIVE = 1e-6
-
-
-def optimality_tolerance(objective: float) -> float:
-    """PROBLEM.md §6: a result is optimal within max(1e-3, 1e-6 |optimum|)."""
-    return max(OPTIMALITY_ABSOLUTE, OPTIMALITY_RELATIVE * abs(objective))
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ from ortools.sat.python import cp_model
 
 from enmusubi.solver.integerize import SCORE_SCALE, integer_rows, integer_scores, score_from_integer
 from enmusubi.solver.model import Component
-from enmusubi.solver.outcome import MIP_ABSOLUTE_GAP, ComponentOutcome, ProgressHook, StopFlag
+from enmusubi.solver.outcome import ComponentOutcome, ProgressHook, StopFlag
+from enmusubi.solver.tolerances import MIP_ABSOLUTE_GAP
 
 VERSION = f"CP-SAT (OR-Tools {__import__('ortools').__version__})"
 
@@ -21,10 +22,10 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
 
     def on_solution_callback(self) -> None:
         if self._on_progress is not None:
-            self._on_progress(score_from_integer(self.ObjectiveValue()), score_from_integer(self.BestObjectiveBound()))
+            self._on_progress(score_from_integer(self.objective_value), score_from_integer(self.best_objective_bound))
         if self._stop is not None and self._stop.is_set():
             self.interrupted = True
-            self.StopSearch()
+            self.stop_search()
 
 
 def solve_component(
@@ -38,17 +39,17 @@ def solve_component(
     workers: int = 1,
 ) -> ComponentOutcome:
     model = cp_model.CpModel()
-    x = [model.NewBoolVar(f"x{v}") for v in range(component.n_vars)]
+    x = [model.new_bool_var(f"x{v}") for v in range(component.n_vars)]
     coef, cap = integer_rows(component.a_val, component.capacity)
     order = np.argsort(component.a_row, kind="stable")
     bounds = np.searchsorted(component.a_row[order], np.arange(component.n_rows + 1))
     for r in range(component.n_rows):
         idx = order[bounds[r] : bounds[r + 1]]
-        model.Add(sum(int(c) * x[int(v)] for v, c in zip(component.a_col[idx], coef[idx], strict=True)) <= int(cap[r]))
+        model.add(sum(int(c) * x[int(v)] for v, c in zip(component.a_col[idx], coef[idx], strict=True)) <= int(cap[r]))
     weights = integer_scores(component.score)
-    model.Maximize(sum(int(w) * xv for w, xv in zip(weights, x, strict=True)))
+    model.maximize(sum(int(w) * xv for w, xv in zip(weights, x, strict=True)))
     for xv, h in zip(x, hint, strict=True):
-        model.AddHint(xv, bool(h))
+        model.add_hint(xv, bool(h))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = int(seed)
@@ -58,9 +59,9 @@ def solve_component(
     if time_limit is not None:
         solver.parameters.max_time_in_seconds = max(float(time_limit), 0.01)
     watcher = _Watcher(stop, on_progress)
-    status = solver.Solve(model, watcher)
+    status = solver.solve(model, watcher)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        chosen = np.array([solver.BooleanValue(xv) for xv in x], dtype=bool)
+        chosen = np.array([solver.boolean_value(xv) for xv in x], dtype=bool)
     else:
         chosen = hint.copy()
     objective = float(component.score[chosen].sum())
@@ -71,7 +72,7 @@ def solve_component(
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     rounding = 0.5 * component.n_vars / SCORE_SCALE
     searched_bound = (
-        score_from_integer(solver.BestObjectiveBound()) + rounding if found else float(component.score.sum())
+        score_from_integer(solver.best_objective_bound) + rounding if found else float(component.score.sum())
     )
     bound = max(searched_bound, objective)
     return ComponentOutcome(chosen, objective, bound, optimal, watcher.interrupted)

@@ -32,7 +32,8 @@ def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.
     dphi = p2 - p1
     dlmb = np.radians(lon2) - np.radians(lon1)
     a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    km: np.ndarray = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    return km
 
 
 def problem_digest(problem: Problem) -> str:
@@ -126,7 +127,8 @@ class ProblemData:
 
     def cost(self, partner: np.ndarray, position: np.ndarray) -> np.ndarray:
         """Yen for the period: hourly rate x weekly hours x weeks."""
-        return self.hourly_rate[partner] * self.position_hours[position] * self.problem.period_weeks
+        yen: np.ndarray = self.hourly_rate[partner] * self.position_hours[position] * self.problem.period_weeks
+        return yen
 
 
 def _member(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
@@ -134,7 +136,8 @@ def _member(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
     if len(sorted_keys) == 0:
         return np.zeros(len(keys), dtype=bool)
     at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
-    return sorted_keys[at] == keys
+    found: np.ndarray = sorted_keys[at] == keys
+    return found
 
 
 def _pairs(problem: Problem, kind: str, partner_index: dict[str, int], position_index: dict[str, int]) -> np.ndarray:

@@ -12,6 +12,7 @@ from enmusubi.constraints import ELIGIBILITY_RULE_NAMES, first_failing_rules
 from enmusubi.solver.data import ProblemData
 from enmusubi.solver.result import MunicipalitySummary, PartnerSummary, Unfilled
 from enmusubi.solver.scoring import Candidates
+from enmusubi.solver.tolerances import CAPACITY_EPS
 
 RULE_PHRASES = {
     "skill": "lack the required skills",
@@ -84,9 +85,9 @@ def unfilled_positions(data: ProblemData, cands: Candidates, chosen: np.ndarray)
             room = data.muni_budget[m] - spent[m]
             cheapest = float(cands.cost[mine].min())
             partners = cands.partner[mine]
-            full_hours = hours_used[partners] + data.position_hours[j] > data.partner_hours[partners] + 1e-9
+            full_hours = hours_used[partners] + data.position_hours[j] > data.partner_hours[partners] + CAPACITY_EPS
             full_count = count_used[partners] >= data.max_assignments[partners]
-            if cheapest > room + 1e-9:
+            if cheapest > room + CAPACITY_EPS:
                 reason = "budget"
                 detail = (
                     f"budget ran out: ¥{room:,.0f} left of ¥{data.muni_budget[m]:,.0f}, "

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -22,12 +25,13 @@ class InputError(ValueError):
     Carries every issue found, so a user can fix them all in one go.
     """
 
-    def __init__(self, issues: list[Issue] | Issue | str) -> None:
+    def __init__(self, issues: list[Issue] | Issue | str, *, where: str = "body") -> None:
         if isinstance(issues, str):
             issues = [Issue("", issues)]
         elif isinstance(issues, Issue):
             issues = [issues]
         self.issues: list[Issue] = list(issues)
+        self.where = where  # the part of an HTTP request that held the input: body or query
         super().__init__("; ".join(str(i) for i in self.issues))
 
     def first_line(self) -> str:
@@ -45,6 +49,32 @@ def format_loc(loc: tuple[int | str, ...] | list[int | str]) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out
+
+
+_VALIDATOR_PREFIXES = ("function-", "constrained-")  # pydantic's names for validators in a loc
+
+
+def issues_from_errors(errors: Iterable[Mapping[str, Any]], *, skip: int = 0, prefix: str = "") -> list[Issue]:
+    """Pydantic (or FastAPI) error dicts as Issues with readable paths and messages.
+
+    The first `skip` parts of each loc are dropped (FastAPI's "body"); `prefix` is the path of the
+    validated value inside a larger document (`partners[3]`).
+    """
+    issues = []
+    for err in errors:
+        loc = [p for p in err.get("loc", ())[skip:] if not (isinstance(p, str) and p.startswith(_VALIDATOR_PREFIXES))]
+        message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        kind = err.get("type")
+        if kind == "extra_forbidden":
+            message = "unknown field (check the spelling)"
+        elif kind == "missing":
+            message = "required field is missing"
+        elif "input" in err and kind != "value_error" and not isinstance(err["input"], dict | list):
+            given = err["input"]
+            if not (isinstance(given, float) and not math.isfinite(given)):
+                message = f"{message} (got {given!r})"
+        issues.append(Issue(format_loc([prefix, *loc] if prefix else loc), message))
+    return issues
 
 
 class UnknownIdError(LookupError):

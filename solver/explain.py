@@ -17,8 +17,7 @@ from enmusubi.solver.problem import Problem
 from enmusubi.solver.recommend import Displaced, displaced_pairs
 from enmusubi.solver.result import Result
 from enmusubi.solver.scoring import Candidates, score_pairs
-
-CAPACITY_EPS = 1e-9
+from enmusubi.solver.tolerances import CAPACITY_EPS
 
 
 class RuleCheck(BaseModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from enmusubi.solver.model import Component
+from enmusubi.solver.tolerances import CAPACITY_EPS
 
 
 def greedy(component: Component, start: np.ndarray | None = None) -> np.ndarray:
@@ -26,7 +27,7 @@ def greedy(component: Component, start: np.ndarray | None = None) -> np.ndarray:
     for v in order.tolist():
         lo, hi = col_start[v], col_start[v + 1]
         r, val = rows_of[lo:hi], vals_of[lo:hi]
-        if np.all(val <= room[r] + 1e-9):
+        if np.all(val <= room[r] + CAPACITY_EPS):
             room[r] -= val
             chosen[v] = True
     return chosen

@@ -12,7 +12,8 @@ import highspy
 import numpy as np
 
 from enmusubi.solver.model import Component
-from enmusubi.solver.outcome import MIP_ABSOLUTE_GAP, MIP_RELATIVE_GAP, ComponentOutcome, ProgressHook, StopFlag
+from enmusubi.solver.outcome import ComponentOutcome, ProgressHook, StopFlag
+from enmusubi.solver.tolerances import MIP_ABSOLUTE_GAP, MIP_RELATIVE_GAP
 
 log = logging.getLogger(__name__)
 VERSION = f"HiGHS {version('highspy')}"
@@ -156,7 +157,7 @@ def _run(
     last_report = 0.0
     deadline = None if time_limit is None else time.monotonic() + max(float(time_limit), 0.01)
 
-    def poll(event: highspy.cb.HighsCallbackEvent) -> None:
+    def poll(event: highspy.HighsCallbackEvent) -> None:
         """Polled by simplex, IPM and branch and bound: stop when asked or when time is up."""
         nonlocal interrupted
         if stop is not None and stop.is_set():
@@ -165,7 +166,7 @@ def _run(
         elif deadline is not None and time.monotonic() > deadline:
             event.interrupt()
 
-    def search(event: highspy.cb.HighsCallbackEvent) -> None:
+    def search(event: highspy.HighsCallbackEvent) -> None:
         """Branch and bound also reports its incumbent and bound as they move."""
         nonlocal last_report
         poll(event)

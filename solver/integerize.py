@@ -17,7 +17,8 @@ ROUNDING_SLACK = 1e-6
 
 
 def integer_scores(score: np.ndarray) -> np.ndarray:
-    return np.rint(score * SCORE_SCALE).astype(np.int64)
+    scaled: np.ndarray = np.rint(score * SCORE_SCALE).astype(np.int64)
+    return scaled
 
 
 def integer_rows(a_val: np.ndarray, capacity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

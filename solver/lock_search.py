@@ -21,19 +21,19 @@ from functools import cached_property
 import highspy
 import numpy as np
 
-from enmusubi.constraints import PACKING_RULES, lock
+from enmusubi.constraints import PACKING_RULES
 from enmusubi.constraints.packing import PackingRows
 from enmusubi.solver.data import ProblemData, compile_problem
 from enmusubi.solver.errors import InputError, Issue, UnknownIdError
 from enmusubi.solver.highs_engine import binary_program, configured_highs
+from enmusubi.solver.locks import check_locks_fit, locked_pair_indices
 from enmusubi.solver.problem import PairRef, Problem
 from enmusubi.solver.result import Result
 from enmusubi.solver.scoring import Candidates, score_candidates
 from enmusubi.solver.solving import solve
+from enmusubi.solver.tolerances import CAPACITY_EPS
 
 log = logging.getLogger(__name__)
-
-CAPACITY_EPS = 1e-9
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,7 +51,7 @@ class PairSpace:
         cands = score_candidates(data)
         families = [rule.rows(data, cands) for rule in PACKING_RULES]
         locked = np.zeros(len(cands), dtype=bool)
-        locked[lock.locked_pair_indices(data, cands)] = True
+        locked[locked_pair_indices(data, cands)] = True
         return cls(data, cands, families, locked)
 
     @cached_property
@@ -93,7 +93,7 @@ class PairSpace:
         """Why pair k cannot be locked together with the problem's locks, or None when it can."""
         together = np.flatnonzero(self.locked | (np.arange(len(self.cands)) == k))
         try:
-            lock.check_locks_fit(self.data, self.cands, together, self.families)
+            check_locks_fit(self.data, self.cands, together, self.families)
         except InputError as error:
             return error.first_line()
         return None
@@ -223,7 +223,7 @@ def locked_optimum(space: PairSpace, problem: Problem, base: Base, k: int, deadl
     """
     partner_id, position_id = space.ids(k)
     locked = problem.model_copy(update={"locks": [*problem.locks, PairRef(partner=partner_id, position=position_id)]})
-    hint = [space.ids(h) for h in np.flatnonzero(base.chosen)]
+    hint = [space.ids(h) for h in np.flatnonzero(base.chosen).tolist()]
     result = solve(locked, time_limit_seconds=_remaining(deadline), hint=hint)
     chosen = space.mask(result.pair_set())
     return BestLocked(space.value(chosen), chosen, np.array([k]), result.status == "optimal")

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from enmusubi.constraints import PACKING_RULES, lock
+from enmusubi.constraints import PACKING_RULES
+from enmusubi.constraints.packing import PackingRows
 from enmusubi.solver.components import component_labels
 from enmusubi.solver.data import ProblemData
+from enmusubi.solver.locks import check_locks_fit, locked_pair_indices
 from enmusubi.solver.scoring import Candidates
-
-CAPACITY_EPS = 1e-9
+from enmusubi.solver.tolerances import CAPACITY_EPS
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,8 +61,8 @@ class AssignmentModel:
 def build_model(data: ProblemData, cands: Candidates) -> AssignmentModel:
     """Candidates -> presolved components. Raises InputError for locks that cannot hold."""
     families = [rule.rows(data, cands) for rule in PACKING_RULES]
-    locked = lock.locked_pair_indices(data, cands)
-    lock.check_locks_fit(data, cands, locked, families)
+    locked = locked_pair_indices(data, cands)
+    check_locks_fit(data, cands, locked, families)
 
     is_locked = np.zeros(len(cands), dtype=bool)
     is_locked[locked] = True
@@ -75,12 +76,32 @@ def build_model(data: ProblemData, cands: Candidates) -> AssignmentModel:
         keep &= fits
     variables = np.flatnonzero(keep)
 
-    # Rows that can bind among the kept pairs; a global row id for each (family, row).
+    rows = binding_rows(families, remaining, variables)
+    components = _split(variables, cands.score[variables], rows.row, rows.col, rows.val, rows.capacity)
+    return AssignmentModel(locked, components, len(variables), len(rows.capacity))
+
+
+@dataclass(frozen=True, eq=False)
+class BindingRows:
+    """Packing rows that can bind, numbered from 0, as COO over the columns they were built for."""
+
+    row: np.ndarray  # int64 row number per entry
+    col: np.ndarray  # int64 index into the columns given
+    val: np.ndarray  # float64 coefficient per entry
+    capacity: np.ndarray  # float64 per row
+
+
+def binding_rows(families: list[PackingRows], capacities: list[np.ndarray], columns: np.ndarray) -> BindingRows:
+    """The rows of every family (with these capacities) that the pairs `columns` can overfill.
+
+    A row whose pairs all fit together can never bind and is left out; the others are numbered in
+    family order, so a model needs only these rows.
+    """
     rows_r, rows_c, rows_v, capacity = [], [], [], []
     next_row = 0
-    for family, room in zip(families, remaining, strict=True):
-        row = family.row_of_pair[variables]
-        coef = family.coef[variables]
+    for family, room in zip(families, capacities, strict=True):
+        row = family.row_of_pair[columns]
+        coef = family.coef[columns]
         in_row = row >= 0
         load = np.bincount(row[in_row], weights=coef[in_row], minlength=len(room))
         binding = np.flatnonzero(load > room + CAPACITY_EPS)
@@ -95,14 +116,12 @@ def build_model(data: ProblemData, cands: Candidates) -> AssignmentModel:
         rows_c.append(member)
         rows_v.append(coef[member])
         capacity.append(room[binding])
-
-    a_r = np.concatenate(rows_r) if rows_r else np.zeros(0, np.int64)
-    a_c = np.concatenate(rows_c) if rows_c else np.zeros(0, np.int64)
-    a_v = np.concatenate(rows_v) if rows_v else np.zeros(0)
-    all_capacity = np.concatenate(capacity) if capacity else np.zeros(0)
-
-    components = _split(variables, cands.score[variables], a_r, a_c, a_v, all_capacity)
-    return AssignmentModel(locked, components, len(variables), next_row)
+    return BindingRows(
+        np.concatenate(rows_r) if rows_r else np.zeros(0, np.int64),
+        np.concatenate(rows_c) if rows_c else np.zeros(0, np.int64),
+        np.concatenate(rows_v) if rows_v else np.zeros(0),
+        np.concatenate(capacity) if capacity else np.zeros(0),
+    )
 
 
 def _split(

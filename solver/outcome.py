@@ -8,11 +8,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Per component, an "optimal" answer is within these of the true optimum; summed over
-# components they stay well inside PROBLEM.md §6's max(1e-3, 1e-6 * |optimum|).
-MIP_RELATIVE_GAP = 1e-7
-MIP_ABSOLUTE_GAP = 1e-6
-
 ProgressHook = Callable[[float, float], None]  # (best objective, best bound) of the component
 
 

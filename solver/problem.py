@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from enmusubi.solver.errors import InputError, Issue, format_loc
+from enmusubi.solver.errors import InputError, Issue, issues_from_errors
 
 
 def _no_bool(value: Any) -> Any:
@@ -137,21 +137,6 @@ class Problem(_Frozen):
         return self.model_dump(mode="json")
 
 
-def _pydantic_issues(error: ValidationError) -> list[Issue]:
-    issues = []
-    for err in error.errors():
-        loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("function-", "constrained-")))]
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            message = "unknown field (check the spelling)"
-        elif err["type"] == "missing":
-            message = "required field is missing"
-        elif "input" in err and err["type"] not in ("value_error",) and not isinstance(err["input"], (dict, list)):
-            message = f"{message} (got {err['input']!r})"
-        issues.append(Issue(format_loc(loc), message))
-    return issues
-
-
 def _check_unique(kind: str, ids: list[str], issues: list[Issue]) -> dict[str, int]:
     seen: dict[str, int] = {}
     for k, ident in enumerate(ids):
@@ -220,7 +205,7 @@ def parse_problem(data: Any) -> Problem:
     try:
         problem = Problem.model_validate(dict(data))
     except ValidationError as error:
-        raise InputError(_pydantic_issues(error)) from None
+        raise InputError(issues_from_errors(error.errors())) from None
     issues = check_references(problem)
     if issues:
         raise InputError(issues)

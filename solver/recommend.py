@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from enmusubi.solver.errors import InputError, Issue
 from enmusubi.solver.lock_search import (
     Base,
+    BestLocked,
     PairSpace,
     base_allocation,
     best_with_one_of,
@@ -117,7 +118,7 @@ def recommend(
     proven = base.proven
     while len(value) < k and open_pool:
         if len(open_pool) == 1:  # the engine's own solve is faster for a single lock
-            best = locked_optimum(space, problem, base, open_pool[0], deadline)
+            best: BestLocked | None = locked_optimum(space, problem, base, open_pool[0], deadline)
         else:
             best = best_with_one_of(space, np.array(open_pool), deadline)
         if best is None:

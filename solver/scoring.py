@@ -14,8 +14,6 @@ import numpy as np
 from enmusubi.constraints import ELIGIBILITY_RULES, budget, commute, skill
 from enmusubi.solver.data import REQUIRED_SKILL_WEIGHT, ProblemData
 
-SCORE_TERMS = ("fill", "skill", "preference", "commute", "cost", "incumbent")
-
 
 @dataclass(frozen=True, eq=False)
 class Candidates:

@@ -3,37 +3,28 @@ only invalid input raises (InputError)."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
-from types import ModuleType
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
-from enmusubi.solver.certify import Certificate, certify, optimality_tolerance
+from enmusubi.solver.certify import Certificate, certify
 from enmusubi.solver.data import ProblemData, compile_problem
 from enmusubi.solver.diagnose import municipality_summaries, partner_summaries, unfilled_positions
+from enmusubi.solver.engines import DEFAULT_ENGINE, Engine, EngineName, engine_named
 from enmusubi.solver.greedy import greedy
 from enmusubi.solver.model import AssignmentModel, build_model
 from enmusubi.solver.outcome import ComponentOutcome, StopFlag
 from enmusubi.solver.problem import Problem, parse_problem
 from enmusubi.solver.result import Assignment, Reproducibility, Result, Stats
 from enmusubi.solver.scoring import Candidates, score_candidates
+from enmusubi.solver.tolerances import CAPACITY_EPS, optimality_tolerance
 
 log = logging.getLogger(__name__)
-
-Engine = Literal["auto", "highs", "cpsat"]
-ENGINES = {"highs": "enmusubi.solver.highs_engine", "cpsat": "enmusubi.solver.cpsat_engine"}
-DEFAULT_ENGINE = "highs"
-
-
-def engine_module(name: str) -> ModuleType:
-    """Engines are imported on first use: OR-Tools' CP-SAT alone takes most of a second to import."""
-    return importlib.import_module(ENGINES[name])
 
 
 @dataclass(frozen=True)
@@ -68,7 +59,7 @@ class _Solved:
 def _solve_components(
     model: AssignmentModel,
     cands: Candidates,
-    engine_name: str,
+    engine: Engine,
     hint_mask: np.ndarray | None,
     deadline: float | None,
     seed: int,
@@ -78,7 +69,6 @@ def _solve_components(
     chosen = np.zeros(len(cands), dtype=bool)
     chosen[model.locked] = True
     locked_score = float(cands.score[model.locked].sum())
-    engine = engine_module(engine_name)
     # Start every component from the greedy allocation (seeded by the hint where given).
     starts = [greedy(c, None if hint_mask is None else hint_mask[c.pairs]) for c in model.components]
     start_values = [float(c.score[s].sum()) for c, s in zip(model.components, starts, strict=True)]
@@ -103,7 +93,7 @@ def _solve_components(
             )
         elif comp.is_unit_single_row():
             take = np.zeros(comp.n_vars, dtype=bool)
-            take[np.argsort(-comp.score, kind="stable")[: int(np.floor(comp.capacity[0] + 1e-9))]] = True
+            take[np.argsort(-comp.score, kind="stable")[: int(np.floor(comp.capacity[0] + CAPACITY_EPS))]] = True
             value = float(comp.score[take].sum())
             outcome = ComponentOutcome(take, value, value, True)
         else:
@@ -147,7 +137,7 @@ def solve(
     *,
     time_limit_seconds: float | None = None,
     seed: int = 0,
-    engine: Engine = "auto",
+    engine: EngineName = "auto",
     hint: Iterable[tuple[str, str]] | None = None,
     stop: StopFlag | None = None,
     progress: ProgressCallback | None = None,
@@ -163,8 +153,7 @@ def solve(
     if not isinstance(problem, Problem):
         problem = parse_problem(problem)
     engine_name = DEFAULT_ENGINE if engine == "auto" else engine
-    if engine_name not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}; choose auto, highs or cpsat")
+    chosen_engine = engine_named(engine_name)
 
     def emit(phase: str, objective: float | None = None, bound: float | None = None) -> None:
         if progress is not None:
@@ -182,7 +171,7 @@ def solve(
     solved = _solve_components(
         model,
         cands,
-        engine_name,
+        chosen_engine,
         _hint_mask(data, cands, hint),
         deadline,
         seed,
@@ -193,7 +182,17 @@ def solve(
     t3 = time.monotonic()
     emit("reporting")
     result = _result(
-        data, cands, model, solved, certificate, engine_name, seed, time_limit_seconds, (t0, t1, t2, t3), started
+        data,
+        cands,
+        model,
+        solved,
+        certificate,
+        engine_name,
+        chosen_engine.VERSION,
+        seed,
+        time_limit_seconds,
+        (t0, t1, t2, t3),
+        started,
     )
     emit("done", result.objective, result.best_bound)
     return result
@@ -233,6 +232,7 @@ def _result(
     solved: _Solved,
     certificate: Certificate,
     engine_name: str,
+    solver_version: str,
     seed: int,
     time_limit_seconds: float | None,
     marks: tuple[float, float, float, float],
@@ -274,7 +274,6 @@ def _result(
     else:
         message = f"not proven optimal: search stopped with a relative gap of {gap:.3%} to the best bound"
     t0, t1, t2, t3 = marks
-    solver_version = engine_module(engine_name).VERSION
     return Result(
         status=status,
         objective=objective,

@@ -9,21 +9,18 @@ thread, not on the event loop that answers GETs.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
-from starlette.concurrency import run_in_threadpool
 
 from enmusubi.service.settings import Settings
-from enmusubi.solver.errors import InputError, Issue, format_loc
+from enmusubi.solver.errors import InputError, Issue, issues_from_errors
 from enmusubi.solver.problem import Problem, check_references
 
 M = TypeVar("M", bound=BaseModel)
-_VALIDATOR_PREFIXES = ("function-", "constrained-")
 
 
 class BodyTooLargeError(Exception):
@@ -86,25 +83,6 @@ def check_problem_size(data: Any, settings: Settings, prefix: str = "") -> None:
         raise InputError(issues)
 
 
-def issues_from_errors(errors: list[Any], skip: int = 0) -> list[Issue]:
-    """Pydantic/FastAPI error dicts as Issues with readable paths; the first `skip` loc parts are dropped."""
-    issues = []
-    for err in errors:
-        loc = [p for p in err.get("loc", ())[skip:] if not (isinstance(p, str) and p.startswith(_VALIDATOR_PREFIXES))]
-        message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-        kind = err.get("type")
-        if kind == "extra_forbidden":
-            message = "unknown field (check the spelling)"
-        elif kind == "missing":
-            message = "required field is missing"
-        elif "input" in err and kind != "value_error" and not isinstance(err["input"], dict | list):
-            given = err["input"]
-            if not (isinstance(given, float) and not math.isfinite(given)):
-                message = f"{message} (got {given!r})"
-        issues.append(Issue(format_loc(loc), message))
-    return issues
-
-
 def validate_body(model: type[M], data: Any, *, problem_field: str | None = "problem") -> M:
     """Validate `data` as `model`, then the cross-references of its problem; every fault by its path."""
     if not isinstance(data, Mapping):
@@ -114,18 +92,13 @@ def validate_body(model: type[M], data: Any, *, problem_field: str | None = "pro
     except ValidationError as error:
         raise InputError(issues_from_errors(error.errors())) from None
     problem = getattr(value, problem_field, None) if problem_field else None
-    if isinstance(problem, Problem):
+    if problem_field and isinstance(problem, Problem):
         issues = check_references(problem)
         if issues:
             raise InputError(
                 [Issue(f"{problem_field}.{i.path}" if i.path else problem_field, i.message) for i in issues]
             )
     return value
-
-
-async def read_json(request: Request, settings: Settings) -> Any:
-    body = await read_body(request, settings.max_body_bytes)
-    return await run_in_threadpool(decode_json, body)
 
 
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")

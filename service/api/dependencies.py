@@ -93,6 +93,4 @@ ServiceDep = Annotated[Service, Depends(current_service)]
 
 
 def query_error(path: str, message: str) -> InputError:
-    error = InputError(Issue(path, message))
-    error.where = "query"  # type: ignore[attr-defined]
-    return error
+    return InputError(Issue(path, message), where="query")

@@ -12,11 +12,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from enmusubi.service.api.bodies import (
     BodyTooLargeError,
-    issues_from_errors,
     loc_from_path,
 )
 from enmusubi.service.jobs.worker_pool import PoolClosedError, QueueFullError
 from enmusubi.solver import InputError, Issue, UnknownIdError
+from enmusubi.solver.errors import issues_from_errors
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +28,8 @@ def _issue_detail(issue: Issue, where: str, kind: str = "value_error") -> dict[s
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(InputError)
     async def input_error(_request: Request, error: InputError) -> JSONResponse:
-        where = getattr(error, "where", "body")
-        return JSONResponse({"detail": [_issue_detail(issue, where) for issue in error.issues]}, status_code=422)
+        detail = [_issue_detail(issue, error.where) for issue in error.issues]
+        return JSONResponse({"detail": detail}, status_code=422)
 
     @app.exception_handler(RequestValidationError)
     async def request_validation(_request: Request, error: RequestValidationError) -> JSONResponse:

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from enmusubi.scenarios.scenario import ScenarioDocument
 from enmusubi.service.jobs.store import RunRecord, RunStatus
 from enmusubi.solver.problem import Problem
 from enmusubi.solver.recommend import MAX_K
@@ -192,16 +193,7 @@ class RunRef(_In):
     run: RunId
 
 
-class VariantIn(_In):
-    name: str = Field(min_length=1)
-    changes: list[dict[str, Any]] = Field(
-        default_factory=list,
-        description="SCENARIO.md changes, applied in order",
-        examples=[[{"municipality": "13207", "set": {"budget_yen": "*1.3"}}]],
-    )
-
-
-class ScenarioRequest(_In):
+class ScenarioRequest(ScenarioDocument[Problem | RunRef]):
     """A scenario (SCENARIO.md) whose base is an inline problem or a stored run's problem."""
 
     model_config = ConfigDict(
@@ -225,11 +217,7 @@ class ScenarioRequest(_In):
         },
     )
 
-    version: Literal[1]
-    name: str | None = None
-    base: Problem | RunRef
     time_limit_seconds: TimeLimit = None
-    variants: list[VariantIn] = Field(min_length=1)
 
 
 # --- recommend and explain ------------------------------------------------------------------------------------------

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -26,10 +26,11 @@ COMMANDS = {
 class LazyCommands(TyperGroup):
     """A command group that imports a command's module when that command is asked for."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    # The context and command classes are click's in older typer releases and typer's own copy in newer ones.
+    def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in COMMANDS:
             return None
         module, function = COMMANDS[cmd_name]

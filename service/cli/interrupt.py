@@ -40,13 +40,14 @@ def run_interruptible(work: Callable[[StopFlag], T], announce: Callable[[str], N
     stop = StopFlag()
     if threading.current_thread() is not threading.main_thread():
         return Finished(work(stop), False)
-    outcome: dict[str, object] = {}
+    values: list[T] = []
+    errors: list[BaseException] = []
 
     def target() -> None:
         try:
-            outcome["value"] = work(stop)
+            values.append(work(stop))
         except BaseException as error:  # handed to the main thread below
-            outcome["error"] = error
+            errors.append(error)
 
     def on_sigint(signum: int, frame: object) -> None:
         if stop.is_set():
@@ -68,6 +69,6 @@ def run_interruptible(work: Callable[[StopFlag], T], announce: Callable[[str], N
             worker.join(_JOIN_SECONDS)
     finally:
         signal.signal(signal.SIGINT, previous)
-    if "error" in outcome:
-        raise outcome["error"]  # type: ignore[misc]
-    return Finished(outcome["value"], stop.is_set())  # type: ignore[arg-type]
+    if errors:
+        raise errors[0]
+    return Finished(values[0], stop.is_set())

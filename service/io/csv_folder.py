@@ -5,7 +5,8 @@ field. `problem.csv` (key,value rows) holds version, period_weeks and weights; i
 optional (version 1 and the defaults). Cells: an empty cell means the field is absent
 (its default applies), except `budget_yen`, where an empty cell or `null` means no limit,
 and `name`/`title`, where it is the empty text. Maps are `skill:level;skill:level`
-(preferred skills `skill:weight`), lists are `id;id`.
+(preferred skills `skill:weight`), lists are `id;id`. The tables and their columns are
+derived from the problem models (solver/problem.py), so a new field needs no edit here.
 
 Errors name the file, the row (the line number in the file; the header is line 1) and
 the column, e.g. `partners.csv:12:hourly_rate_yen: 'abc' is not a number`. Reading gives
@@ -22,10 +23,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from enmusubi.service.io.files import write_atomic
 from enmusubi.solver.errors import InputError, Issue
+from enmusubi.solver.problem import Problem, Weights
 
 SETTINGS_FILE = "problem.csv"
 HEADER_LINE = 1
@@ -72,66 +78,41 @@ class Table:
         return next((c for c in self.columns if c.name == name), None)
 
 
-def _pair_table(section: str) -> Table:
-    return Table(section, (Column("partner", Kind.ID, True), Column("position", Kind.ID, True)))
+def _bare(annotation: Any) -> Any:
+    """The type under Annotated[...] (pydantic keeps it on the arguments of dict and list)."""
+    return get_args(annotation)[0] if get_origin(annotation) is Annotated else annotation
 
 
-TABLES: tuple[Table, ...] = (
-    Table(
-        "municipalities",
-        (
-            Column("id", Kind.ID, True),
-            Column("name", Kind.TEXT, True),
-            Column("lat", Kind.NUMBER, True),
-            Column("lon", Kind.NUMBER, True),
-            Column("budget_yen", Kind.BUDGET, True),
-        ),
-        required_file=True,
-    ),
-    Table(
-        "positions",
-        (
-            Column("id", Kind.ID, True),
-            Column("municipality", Kind.ID, True),
-            Column("title", Kind.TEXT, True),
-            Column("required_skills", Kind.LEVELS),
-            Column("preferred_skills", Kind.WEIGHTS),
-            Column("hours_per_week", Kind.NUMBER, True),
-            Column("onsite_days_per_week", Kind.INTEGER),
-            Column("openings", Kind.INTEGER),
-            Column("max_hourly_rate_yen", Kind.OPTIONAL_INTEGER),
-            Column("priority", Kind.NUMBER),
-        ),
-        required_file=True,
-    ),
-    Table(
-        "partners",
-        (
-            Column("id", Kind.ID, True),
-            Column("name", Kind.TEXT, True),
-            Column("skills", Kind.LEVELS),
-            Column("lat", Kind.NUMBER, True),
-            Column("lon", Kind.NUMBER, True),
-            Column("hours_per_week", Kind.NUMBER, True),
-            Column("hourly_rate_yen", Kind.NUMBER, True),
-            Column("max_onsite_days_per_week", Kind.INTEGER),
-            Column("max_commute_minutes", Kind.NUMBER),
-            Column("max_assignments", Kind.INTEGER),
-            Column("preferred_municipalities", Kind.IDS),
-            Column("excluded_municipalities", Kind.IDS),
-        ),
-        required_file=True,
-    ),
-    Table(
-        "commute_minutes",
-        (Column("partner", Kind.ID, True), Column("municipality", Kind.ID, True), Column("minutes", Kind.NUMBER, True)),
-    ),
-    _pair_table("locks"),
-    _pair_table("forbidden"),
-    _pair_table("incumbents"),
+def _kind(field: FieldInfo) -> Kind:
+    """How a field of the problem models is written in a cell, from its type."""
+    annotation = field.annotation
+    args = [_bare(a) for a in get_args(annotation)]
+    origin = get_origin(annotation)
+    if origin in (UnionType, Union) and type(None) in args:
+        return Kind.BUDGET if field.is_required() else Kind.OPTIONAL_INTEGER
+    if origin is dict:
+        return Kind.LEVELS if args[1] is int else Kind.WEIGHTS
+    if origin is list:
+        return Kind.IDS
+    if annotation is str:
+        return Kind.ID if field.metadata else Kind.TEXT  # ids are constrained strings; name and title are free text
+    kinds: dict[object, Kind] = {int: Kind.INTEGER, float: Kind.NUMBER}
+    return kinds[annotation]
+
+
+def _table(section: str) -> Table:
+    """The CSV file of one list of the problem file: a column per field of its entries' model."""
+    entry: type[BaseModel] = get_args(Problem.model_fields[section].annotation)[0]
+    columns = tuple(Column(name, _kind(f), f.is_required()) for name, f in entry.model_fields.items())
+    return Table(section, columns, required_file=section in REQUIRED_FILES)
+
+
+REQUIRED_FILES = ("municipalities", "positions", "partners")
+TABLES: tuple[Table, ...] = tuple(
+    _table(name) for name, f in Problem.model_fields.items() if get_origin(f.annotation) is list
 )
 TABLE_BY_SECTION = {t.section: t for t in TABLES}
-WEIGHT_NAMES = ("fill", "skill", "preference", "commute", "cost", "incumbent")
+WEIGHT_NAMES = tuple(Weights.model_fields)
 SETTINGS: dict[str, Kind] = {
     "version": Kind.INTEGER,
     "period_weeks": Kind.NUMBER,

@@ -2,7 +2,7 @@
 and afterwards every change of placement is listed with its reason.
 
 Coordinators forward who moves and why, so a dropped placement names the eligibility rule
-that now fails (`constraints.first_failing_rule`) or who took the opening instead.
+that now fails (`enmusubi.solver.failing_rules`) or who took the opening instead.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from typing import Literal
 
 from pydantic import ValidationError
 
-from enmusubi.constraints import first_failing_rule
-from enmusubi.solver import InputError, Issue, Problem, Result, parse_problem
-from enmusubi.solver.data import ProblemData, compile_problem
+from enmusubi.solver import InputError, Issue, Problem, Result, failing_rules, parse_problem
+from enmusubi.solver.errors import issues_from_errors
 from enmusubi.solver.result import Assignment
 
 Change = Literal["kept", "left", "joined"]
@@ -35,11 +34,8 @@ def load_previous_result(path: str | Path) -> Result:
     try:
         return Result.model_validate_json(text)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise InputError(
-            Issue(f"--previous {path}", f"not a result file of enmusubi solve: {where}: {first['msg']}")
-        ) from None
+        first = issues_from_errors(error.errors())[0]
+        raise InputError(Issue(f"--previous {path}", f"not a result file of enmusubi solve: {first}")) from None
 
 
 def with_incumbents(problem: Problem, previous: Result) -> Problem:
@@ -87,7 +83,9 @@ def _names(ids: list[str]) -> str:
 @dataclass(frozen=True)
 class _Runs:
     problem: Problem
-    data: ProblemData
+    partner_index: dict[str, int]
+    position_index: dict[str, int]
+    ineligible: dict[tuple[str, str], tuple[str, str]]  # left pairs that fail a rule: (rule, detail)
     before: dict[tuple[str, str], Assignment]
     now: dict[tuple[str, str], Assignment]
     remaining: dict[str, float | None]  # budget left per municipality after the new run
@@ -101,15 +99,15 @@ class _Runs:
 
 def _why_left(runs: _Runs, a: Assignment) -> str:
     """Why a previous placement is not in the new allocation: gone, ineligible (which rule), budget, or outscored."""
-    i, j = runs.data.partner_index.get(a.partner), runs.data.position_index.get(a.position)
+    problem = runs.problem
+    i, j = runs.partner_index.get(a.partner), runs.position_index.get(a.position)
     if i is None:
         return "the partner is no longer in the problem"
     if j is None:
         return "the position is no longer in the problem"
-    rule, detail = first_failing_rule(runs.data, i, j)
-    if rule is not None:
+    if (a.partner, a.position) in runs.ineligible:
+        rule, detail = runs.ineligible[a.partner, a.position]
         return f"no longer eligible: rule {rule}: {detail}"
-    problem = runs.problem
     parts = []
     cost = problem.partners[i].hourly_rate_yen * problem.positions[j].hours_per_week * problem.period_weeks
     room = runs.remaining.get(problem.positions[j].municipality)
@@ -127,11 +125,14 @@ def _why_left(runs: _Runs, a: Assignment) -> str:
 
 def compare_runs(problem: Problem, previous: Result, current: Result) -> list[Move]:
     """Every previous placement (kept, or left and why) and every new one (joined, and whom it replaces)."""
+    now = {(a.partner, a.position): a for a in current.assignments}
     runs = _Runs(
         problem,
-        compile_problem(problem),
+        {p.id: k for k, p in enumerate(problem.partners)},
+        {p.id: k for k, p in enumerate(problem.positions)},
+        failing_rules(problem, (pair for pair in previous.pair_set() if pair not in now)),
         {(a.partner, a.position): a for a in previous.assignments},
-        {(a.partner, a.position): a for a in current.assignments},
+        now,
         {m.id: m.remaining_yen for m in current.municipalities},
     )
     left_from: dict[str, list[str]] = {}  # position -> partners who left it

@@ -7,8 +7,9 @@ with result.json; the CSVs beside it carry the full lists.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
+from enmusubi.markdown import table
 from enmusubi.service.io.previous import Move
 from enmusubi.solver.result import Assignment, MunicipalitySummary, Result, Unfilled
 
@@ -18,18 +19,6 @@ REASON_TEXT = {
     "outscored": "outscored elsewhere",
     "not_worth": "not worth filling",
 }
-
-
-def _cell(value: object) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
-def _table(header: Sequence[str], rows: Iterable[Sequence[object]], align: str = "") -> list[str]:
-    """A markdown table; `align` has one letter per column, l or r (default l)."""
-    marks = [("---:" if (align[k : k + 1] == "r") else "---") for k in range(len(header))]
-    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(marks) + " |"]
-    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
-    return lines
 
 
 def yen(value: float | None) -> str:
@@ -91,7 +80,7 @@ def _summary(result: Result, source: str) -> list[str]:
         ),
         ("Input digest", f"`{repro.input_digest[:16]}…` (SHA-256 of the validated problem)"),
     ]
-    return _table(("", ""), rows)
+    return table(("", ""), rows)
 
 
 def _moves(moves: Sequence[Move]) -> list[str]:
@@ -117,7 +106,7 @@ def _moves(moves: Sequence[Move]) -> list[str]:
             )
             for m in changed
         ]
-        lines += _table(("partner", "change", "position", "municipality", "why"), rows)
+        lines += table(("partner", "change", "position", "municipality", "why"), rows)
     else:
         lines.append("Nobody moves.")
     return [*lines, ""]
@@ -135,7 +124,7 @@ def _budget_table(municipalities: Sequence[MunicipalitySummary]) -> list[str]:
         )
         for m in municipalities
     ]
-    return _table(("municipality", "openings", "filled", "budget", "spent", "used"), rows, "lrrrrr")
+    return table(("municipality", "openings", "filled", "budget", "spent", "used"), rows, "lrrrrr")
 
 
 def _municipality_section(
@@ -157,7 +146,7 @@ def _municipality_section(
             for a in sorted(assignments, key=lambda a: (a.position, a.partner))
         ]
         header = ("position", "partner", "score", "cost", "commute min", "h/week", "")
-        lines += [*_table(header, rows, "llrrrrl"), ""]
+        lines += [*table(header, rows, "llrrrrl"), ""]
     for u in unfilled:
         what = f"{u.position} {u.title}, {u.filled} of {u.openings} filled"
         lines.append(f"- Unfilled: {what}: {REASON_TEXT[u.reason]}: {u.detail}")
@@ -176,7 +165,7 @@ def _unfilled_section(result: Result) -> list[str]:
          REASON_TEXT[u.reason], u.detail)
         for u in result.unfilled
     ]  # fmt: skip
-    return [*lines, *_table(("position", "municipality", "filled", "reason", "detail"), rows), ""]
+    return [*lines, *table(("position", "municipality", "filled", "reason", "detail"), rows), ""]
 
 
 def _partners_section(result: Result) -> list[str]:

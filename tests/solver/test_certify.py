@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given
 
 from enmusubi.solver import parse_problem, solve
-from enmusubi.solver.certify import certify, optimality_tolerance
+from enmusubi.solver.certify import certify
+from enmusubi.solver.tolerances import optimality_tolerance
 from tests import reference as ref
 from tests.solver.test_properties import PROPERTY_SETTINGS, valid_problems
 

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
-from enmusubi.service.api.bodies import issues_from_errors
 from enmusubi.service.cli.console import INPUT_ERROR_EXIT
 from enmusubi.service.jobs.store import RunStore, normalise_url
 from enmusubi.service.settings import Settings
+from enmusubi.solver.errors import issues_from_errors
 
 # Seconds uvicorn waits for open requests on shutdown before the solves behind them are stopped.
 GRACEFUL_SHUTDOWN_SECONDS = 10
@@ -24,7 +24,7 @@ def _fail(message: str, code: int = INPUT_ERROR_EXIT) -> typer.Exit:
     return typer.Exit(code)
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Settings from the environment (and command-line overrides); a bad one is a one-line error, exit 2."""
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
@@ -44,7 +44,11 @@ def check_database(settings: Settings) -> None:
     try:
         store.ping()
     except SQLAlchemyError as error:
-        reason = str(error.orig if getattr(error, "orig", None) is not None else error).strip().splitlines()[0]
+        reason = (
+            str(error.orig if isinstance(error, DBAPIError) and error.orig is not None else error)
+            .strip()
+            .splitlines()[0]
+        )
         raise _fail(f"ENMUSUBI_DATABASE_URL: cannot reach {shown}: {reason}", 1) from None
     finally:
         store.dispose()

@@ -16,8 +16,7 @@ from enmusubi.service.io.files import write_atomic
 from enmusubi.service.io.outputs import write_outputs
 from enmusubi.service.io.previous import Move, compare_runs, load_previous_result, previous_hint, with_incumbents
 from enmusubi.solver import InputError, Issue, Result, solve
-
-ENGINES = ("auto", "highs", "cpsat")
+from enmusubi.solver.engines import ENGINES, is_engine_name
 
 
 def result_only(out: Path) -> bool:
@@ -96,8 +95,8 @@ def solve_command(
     console = summary_console(stderr=out is None)
     display = ProgressDisplay.for_cli(quiet)
     with fail_on_input_error():
-        if engine not in ENGINES:
-            raise typer.BadParameter(f"--engine: unknown engine {engine!r}; choose auto, highs or cpsat")
+        if not is_engine_name(engine):
+            raise typer.BadParameter(f"--engine: unknown engine {engine!r}; choose auto, {', '.join(ENGINES)}")
         check_out(out, problem)
         loaded = load_problem_source(problem)
         prior = None if previous is None else load_previous_result(previous)
@@ -110,7 +109,7 @@ def solve_command(
                         target,
                         time_limit_seconds=time_limit,
                         seed=seed,
-                        engine=engine,  # type: ignore[arg-type]
+                        engine=engine,
                         hint=hint,
                         stop=stop,
                         progress=display,
