@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SHARED ?= ../shared
 
-.PHONY: run test lint conformance bench serve install clean
+.PHONY: run test typecheck lint conformance bench serve install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,21 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(MAKE) --no-print-directory typecheck
 	if [ -n "$$CI" ]; then bash .ci/postgres.sh; fi
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(foreach f,enmusubi $(FOLDERS),--cov=$(f))
+
+# mypy cannot follow setuptools' editable finder (enmusubi.solver -> solver/), so it checks a tree of
+# links laid out as installed: build/typecheck/enmusubi/{__init__.py, solver, ...} -> the folders.
+FOLDERS := solver constraints service scenarios  # the folders setup.py installs under enmusubi
+TYPECHECK := build/typecheck
+
+typecheck: $(STAMP)
+	rm -rf $(TYPECHECK)
+	mkdir -p $(TYPECHECK)/enmusubi
+	for f in enmusubi/*.py; do ln -s "$(CURDIR)/$$f" $(TYPECHECK)/enmusubi/; done
+	for d in $(FOLDERS); do ln -s "$(CURDIR)/$$d" $(TYPECHECK)/enmusubi/$$d; done
+	MYPYPATH=$(TYPECHECK) $(BIN)/mypy -p enmusubi
 
 conformance: $(STAMP)
 	$(SHARED)/conformance/check "$(abspath $(BIN))/enmusubi solve {problem} --out {result}"
@@ -36,4 +49,4 @@ serve: $(STAMP)
 	$(BIN)/enmusubi serve
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .ruff_cache
+	rm -rf $(VENV) out build .pytest_cache .ruff_cache .mypy_cache .coverage
