@@ -1,4 +1,4 @@
-"""Independent, deliberately slow reference model of spec/PROBLEM.md (test-only).
+"""Independent, deliberately slow reference model of docs/spec/PROBLEM.md (test-only).
 
 Written straight from the spec and importing nothing from the project packages
 (`solver`, `constraints`, `service`, `scenarios`), so that it can pin their behaviour.

@@ -60,7 +60,7 @@ def serve_command(
         int | None, typer.Option(min=1, max=65535, help="Port to listen on [default: ENMUSUBI_PORT or 8000].")
     ] = None,
 ) -> None:
-    """Serve the HTTP API (API.md) until stopped; settings come from ENMUSUBI_ variables (see the README)."""
+    """Serve the HTTP API (API.md) until stopped; settings: ENMUSUBI_ variables (docs/operations-and-settings.md)."""
     import uvicorn
 
     from enmusubi.service.api.app import create_app
