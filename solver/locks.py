@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from enmusubi.constraints import first_failing_rule
+from enmusubi.constraints import first_failing_rule, lock
 from enmusubi.constraints.packing import PackingRows
 from enmusubi.solver.data import ProblemData
 from enmusubi.solver.errors import InputError, Issue
@@ -32,7 +32,7 @@ def locked_pair_indices(data: ProblemData, cands: Candidates) -> np.ndarray:
         issues.append(
             Issue(
                 f"locks[{k}]",
-                f"lock {data.partner_ids[i]} -> {data.position_ids[j]} is not eligible: rule {rule}: {detail}",
+                f"{lock.NAME} {data.partner_ids[i]} -> {data.position_ids[j]} is not eligible: rule {rule}: {detail}",
             )
         )
     if issues:
