@@ -15,7 +15,7 @@ from enmusubi.service.io.csv_folder import FILE_NAMES
 from enmusubi.service.io.documents import load_problem_source
 from enmusubi.solver import parse_problem
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TOKYO = ROOT / "scenarios" / "tokyo" / "problem.json"
 runner = CliRunner()
 

@@ -19,7 +19,7 @@ from enmusubi.service.io.csv_folder import FILE_NAMES, csv_folder_texts, read_cs
 from enmusubi.service.io.documents import load_problem_source, write_problem
 from enmusubi.solver import InputError, parse_problem
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 EXAMPLE = DATA / "example-small.json"
 CONFORMANCE_PROBLEMS = sorted((DATA / "conformance").glob("*.problem.json"))
 

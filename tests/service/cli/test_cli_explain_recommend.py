@@ -13,7 +13,7 @@ from enmusubi.service.cli.app import app
 from enmusubi.solver.explain import Explanation
 from enmusubi.solver.recommend import Recommendation
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "tests" / "data" / "example-small.json"
 runner = CliRunner()
 

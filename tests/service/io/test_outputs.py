@@ -14,7 +14,7 @@ from enmusubi.service.io.previous import Move
 from enmusubi.service.io.reports import markdown_report
 from enmusubi.solver import Result, solve
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "example-small.json"
+EXAMPLE = Path(__file__).resolve().parents[2] / "data" / "example-small.json"
 
 
 @pytest.fixture(scope="module")

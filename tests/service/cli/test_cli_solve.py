@@ -18,7 +18,7 @@ from enmusubi.service.io.outputs import OUTPUT_FILES
 from enmusubi.solver import Result
 from tests.reference import check_allocation
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TOKYO = ROOT / "scenarios" / "tokyo" / "problem.json"
 EXAMPLE = ROOT / "tests" / "data" / "example-small.json"
 EXAMPLE_OPTIMUM = 7.369305

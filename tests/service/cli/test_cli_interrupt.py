@@ -22,7 +22,7 @@ from enmusubi.service.io.outputs import OUTPUT_FILES
 from enmusubi.solver import Result, StopFlag
 from tests.reference import check_allocation
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 # Big enough that HiGHS is still searching for a proof long after the search starts (measured: no proof in
 # 120 s on 2 cores), small enough to generate and score in well under a second.
 PARTNERS, POSITIONS = 3000, 400
