@@ -1,4 +1,4 @@
-"""What a variant changes against the base: objective, filled openings, spend, pairs, positions.
+"""What a variant changes against the base: objective, served municipalities, filled openings, spend, pairs, positions.
 
 Works from the two results alone (PROBLEM.md §7), so any two results of related problems
 can be compared, whether they come from a scenario run or from stored runs.
@@ -78,6 +78,10 @@ class VariantDiff(_Frozen):
     optimal: bool = Field(description="the variant's result is proven optimal")
     base_optimal: bool
     objective: NumberChange
+    served_municipalities: CountChange | None = Field(
+        default=None, description="municipalities with a placement (PROBLEM.md §9); None for results without it"
+    )
+    score_total: NumberChange | None = Field(default=None, description="the pair scores alone, without equity")
     filled_openings: CountChange
     total_spend: NumberChange
     spend: list[MunicipalitySpend]
@@ -169,6 +173,13 @@ def _number_change(base: float, variant: float) -> NumberChange:
     return NumberChange(base=base, variant=variant, change=variant - base)
 
 
+def _served_change(base: Result, variant: Result) -> CountChange | None:
+    if base.served_municipalities is None or variant.served_municipalities is None:
+        return None
+    before, after = base.served_municipalities, variant.served_municipalities
+    return CountChange(base=before, variant=after, change=after - before)
+
+
 def compare_results(base: Result, variant: Result) -> VariantDiff:
     """The difference of `variant` from `base`, pair by pair and municipality by municipality."""
     base_pairs = {(a.partner, a.position): a for a in base.assignments}
@@ -206,6 +217,10 @@ def compare_results(base: Result, variant: Result) -> VariantDiff:
         optimal=variant.status == "optimal",
         base_optimal=base.status == "optimal",
         objective=_number_change(base.objective, variant.objective),
+        served_municipalities=_served_change(base, variant),
+        score_total=None
+        if base.score_total is None or variant.score_total is None
+        else _number_change(base.score_total, variant.score_total),
         filled_openings=CountChange(base=filled_b, variant=filled_v, change=filled_v - filled_b),
         total_spend=_number_change(spend_b, spend_v),
         spend=_spend(base, variant),

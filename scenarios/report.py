@@ -9,7 +9,7 @@ from rich.console import JustifyMethod
 from rich.table import Table
 
 from enmusubi import markdown
-from enmusubi.scenarios.compare import VariantDiff
+from enmusubi.scenarios.compare import CountChange, VariantDiff
 from enmusubi.scenarios.run import ScenarioRun, VariantRun
 from enmusubi.scenarios.scenario import BASE_SLUG
 from enmusubi.solver import Result
@@ -73,6 +73,8 @@ def comparison_document(run: ScenarioRun) -> dict[str, Any]:
             "result": result_path(BASE_SLUG),
             "status": run.base.status,
             "objective": run.base.objective,
+            "served_municipalities": run.base.served_municipalities,
+            "municipalities_with_positions": run.base.municipalities_with_positions,
             "best_bound": run.base.best_bound,
             "gap": run.base.gap,
             "placements": len(run.base.assignments),
@@ -106,6 +108,7 @@ def summary_table(run: ScenarioRun) -> Table:
         ("status", "left"),
         ("objective", "right"),
         ("Δ objective", "right"),
+        ("served", "right"),
         ("filled", "right"),
         ("Δ filled", "right"),
         ("Δ spend", "right"),
@@ -115,7 +118,14 @@ def summary_table(run: ScenarioRun) -> Table:
     for header, justify in columns:
         table.add_column(header, justify=justify)
     filled, openings = _filled(run.base)
-    base_cells = ["[bold]base[/bold]", _status(run.base), f"{run.base.objective:.3f}", "", f"{filled}/{openings}"]
+    base_cells = [
+        "[bold]base[/bold]",
+        _status(run.base),
+        f"{run.base.objective:.3f}",
+        "",
+        served_text(run.base),
+        f"{filled}/{openings}",
+    ]
     table.add_row(*base_cells, "", "", "", "")
     for v in run.variants:
         table.add_row(*_variant_cells(v, f"{v.diff.filled_openings.variant}/{_filled(v.result)[1]}"))
@@ -140,6 +150,7 @@ def _variant_section(v: VariantRun) -> list[str]:
     out += [
         "",
         f"- objective {d.objective.base:.6f} → {d.objective.variant:.6f} ({_signed(d.objective.change, 6)})",
+        *_served_lines(d),
         f"- filled openings {d.filled_openings.base} → {d.filled_openings.variant}"
         f" ({_signed(d.filled_openings.change, 0)})",
         f"- total spend {_yen(d.total_spend.base)} → {_yen(d.total_spend.variant)}"
@@ -212,6 +223,7 @@ def markdown_report(run: ScenarioRun) -> str:
         f"# Scenario: {run.name}",
         "",
         f"Base (`{result_path(BASE_SLUG)}`): {_status(run.base)}, objective {run.base.objective:.6f}, "
+        f"municipalities served {served_text(run.base)}, "
         f"{len(run.base.assignments)} placements filling {filled} of {openings} openings, "
         f"spend {_yen(_spent(run.base))}.",
         "",
@@ -227,11 +239,33 @@ def markdown_report(run: ScenarioRun) -> str:
     rows = []
     for v in run.variants:
         rows.append(_variant_cells(v, f"{v.diff.filled_openings.variant}"))
-    headers = ["variant", "status", "objective", "Δ objective", "filled", "Δ filled", "Δ spend", "pairs +/−"]
+    headers = ["variant", "status", "objective", "Δ objective", "served", "filled", "Δ filled", "Δ spend", "pairs +/−"]
     lines += _table([*headers, "positions filled +/−"], rows)
     for v in run.variants:
         lines += _variant_section(v)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _served_lines(d: VariantDiff) -> list[str]:
+    """Served municipalities and the pair scores alone, beside the objective (PROBLEM.md §9)."""
+    lines = []
+    if d.served_municipalities is not None:
+        served = d.served_municipalities
+        lines.append(f"- municipalities served {served.base} → {served.variant} ({_signed(served.change, 0)})")
+    if d.score_total is not None and (
+        abs(d.score_total.base - d.objective.base) > 1e-12 or abs(d.score_total.variant - d.objective.variant) > 1e-12
+    ):
+        total = d.score_total
+        lines.append(f"- pair scores alone {total.base:.6f} → {total.variant:.6f} ({_signed(total.change, 6)})")
+    return lines
+
+
+def served_text(result: Result, change: CountChange | None = None) -> str:
+    """Municipalities served of those with positions (PROBLEM.md §9), with the change against the base."""
+    if result.served_municipalities is None:
+        return "–"
+    text = f"{result.served_municipalities}/{result.municipalities_with_positions}"
+    return text if change is None else f"{text} ({_signed(change.change, 0)})"
 
 
 def _variant_cells(v: VariantRun, filled: str) -> list[str]:
@@ -242,6 +276,7 @@ def _variant_cells(v: VariantRun, filled: str) -> list[str]:
         _status(v.result),
         f"{d.objective.variant:.3f}",
         _signed(d.objective.change),
+        served_text(v.result, d.served_municipalities),
         filled,
         _signed(d.filled_openings.change, 0),
         _yen(d.total_spend.change, signed=True),

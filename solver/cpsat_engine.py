@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from ortools.sat.python import cp_model
 
-from enmusubi.solver.integerize import SCORE_SCALE, integer_rows, integer_scores, score_from_integer
+from enmusubi.solver.integerize import SCORE_SCALE, integer_reward, integer_rows, integer_scores, score_from_integer
 from enmusubi.solver.model import Component
 from enmusubi.solver.outcome import ComponentOutcome, ProgressHook, StopFlag
 from enmusubi.solver.tolerances import MIP_ABSOLUTE_GAP
@@ -47,9 +47,18 @@ def solve_component(
         idx = order[bounds[r] : bounds[r + 1]]
         model.add(sum(int(c) * x[int(v)] for v, c in zip(component.a_col[idx], coef[idx], strict=True)) <= int(cap[r]))
     weights = integer_scores(component.score)
-    model.maximize(sum(int(w) * xv for w, xv in zip(weights, x, strict=True)))
+    objective = sum(int(w) * xv for w, xv in zip(weights, x, strict=True))
+    # Equity (PROBLEM.md §9): served_g <= the sum of its pairs, each served group earns the reward.
+    served = [model.new_bool_var(f"served{g}") for g in range(component.n_served)]
+    members = [np.flatnonzero(component.served_of == g) for g in range(component.n_served)]
+    for y, group in zip(served, members, strict=True):
+        model.add(y <= sum(x[int(v)] for v in group))
+    reward = integer_reward(component.equity)
+    model.maximize(objective + sum(reward * y for y in served))
     for xv, h in zip(x, hint, strict=True):
         model.add_hint(xv, bool(h))
+    for y, h in zip(served, component.groups_served(hint), strict=True):
+        model.add_hint(y, bool(h))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = int(seed)
@@ -64,15 +73,13 @@ def solve_component(
         chosen = np.array([solver.boolean_value(xv) for xv in x], dtype=bool)
     else:
         chosen = hint.copy()
-    objective = float(component.score[chosen].sum())
+    value = component.value(chosen)
     optimal = status == cp_model.OPTIMAL and not watcher.interrupted
     # Without a solution (UNKNOWN) CP-SAT's bound is meaningless (0): fall back to the sum of the scores.
     # Its bound is on the rounded scores, each off by at most half a unit: widen it by that much, and
     # never take the objective of the columns as the bound (the result's check compares the two).
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    rounding = 0.5 * component.n_vars / SCORE_SCALE
-    searched_bound = (
-        score_from_integer(solver.best_objective_bound) + rounding if found else float(component.score.sum())
-    )
-    bound = max(searched_bound, objective)
-    return ComponentOutcome(chosen, objective, bound, optimal, watcher.interrupted)
+    rounding = 0.5 * (component.n_vars + component.n_served) / SCORE_SCALE
+    searched_bound = score_from_integer(solver.best_objective_bound) + rounding if found else component.upper_bound()
+    bound = max(searched_bound, value)
+    return ComponentOutcome(chosen, value, bound, optimal, watcher.interrupted)

@@ -10,7 +10,7 @@ import numpy as np
 
 from enmusubi.constraints import ELIGIBILITY_RULE_NAMES, first_failing_rules
 from enmusubi.solver.data import ProblemData
-from enmusubi.solver.result import MunicipalitySummary, PartnerSummary, Unfilled
+from enmusubi.solver.result import MunicipalitySummary, PartnerSummary, Unfilled, Unserved
 from enmusubi.solver.scoring import Candidates
 from enmusubi.solver.tolerances import CAPACITY_EPS
 
@@ -171,6 +171,83 @@ def partner_summaries(data: ProblemData, cands: Candidates, chosen: np.ndarray) 
                 hours_per_week=partner.hours_per_week,
                 eligible_positions=int(eligible[i]),
                 note=note,
+            )
+        )
+    return out
+
+
+def _budget_blocks(data: ProblemData, positions: np.ndarray) -> bool:
+    """Every partner who passes all other rules for some position of the municipality fails only the budget."""
+    n = data.n_partners
+    if n == 0:
+        return False
+    partner = np.tile(np.arange(n, dtype=np.int32), len(positions))
+    position = np.repeat(positions.astype(np.int32), n)
+    first = first_failing_rules(data, partner, position)
+    return bool((first == ELIGIBILITY_RULE_NAMES.index("budget")).any())
+
+
+def unserved_municipalities(data: ProblemData, cands: Candidates, chosen: np.ndarray) -> list[Unserved]:
+    """Every municipality with positions and no placement, with why (PROBLEM.md §9)."""
+    equity = data.problem.weights.equity
+    pair_muni = data.position_muni[cands.position]
+    served = np.zeros(data.n_munis, dtype=bool)
+    served[pair_muni[chosen]] = True
+    n_positions = np.bincount(data.position_muni, minlength=data.n_munis)
+    hours_used = np.bincount(
+        cands.partner[chosen], weights=data.position_hours[cands.position[chosen]], minlength=data.n_partners
+    )
+    count_used = np.bincount(cands.partner[chosen], minlength=data.n_partners)
+    out = []
+    for m in np.flatnonzero((n_positions > 0) & ~served).tolist():
+        muni = data.problem.municipalities[m]
+        positions = np.flatnonzero(data.position_muni == m)
+        mine = np.flatnonzero(pair_muni == m)
+        worth = mine[cands.score[mine] + equity > 0]
+        if len(mine) == 0 and muni.budget_yen is not None and _budget_blocks(data, positions):
+            reason = "budget"
+            detail = (
+                f"no eligible partner: those who pass every other rule would cost more than "
+                f"the whole budget of ¥{muni.budget_yen:,}"
+            )
+        elif len(mine) == 0:
+            reason = "no_eligible_partner"
+            detail = "no eligible partner: " + "; ".join(
+                f"{data.position_ids[j]}: {no_eligible_detail(data, int(j))}" for j in positions[:3]
+            )
+        elif len(worth) == 0:
+            reason = "not_worth"
+            detail = (
+                f"its {len(mine)} eligible pair(s) score at most {float(cands.score[mine].max()):.3f}, "
+                f"not above 0 even with the equity reward of {equity:g}"
+            )
+        else:
+            reason = "placed_elsewhere"
+            partners = np.unique(cands.partner[worth])
+            hours = data.position_hours[cands.position[worth]]
+            full_hours = np.zeros(data.n_partners, dtype=bool)
+            full_hours[cands.partner[worth]] = (
+                hours_used[cands.partner[worth]] + hours > data.partner_hours[cands.partner[worth]] + 1e-9
+            )
+            full_hours = full_hours[partners]
+            full_count = (count_used[partners] >= data.max_assignments[partners]) & ~full_hours
+            parts = []
+            if full_hours.any():
+                parts.append(f"{int(full_hours.sum())} have their weekly hours taken by placements elsewhere")
+            if full_count.any():
+                parts.append(f"{int(full_count.sum())} are at their maximum placements elsewhere")
+            rest = len(partners) - int(full_hours.sum()) - int(full_count.sum())
+            if rest:
+                parts.append(f"{rest} could be placed here, but every way of doing so lowers the objective")
+            detail = f"its {len(partners)} eligible partner(s) are placed elsewhere: " + "; ".join(parts)
+        out.append(
+            Unserved(
+                municipality=muni.id,
+                name=muni.name,
+                positions=len(positions),
+                eligible_pairs=len(mine),
+                reason=reason,
+                detail=detail,
             )
         )
     return out

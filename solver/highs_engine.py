@@ -76,7 +76,19 @@ def binary_program(
 
 
 def _lp(component: Component) -> highspy.HighsLp:
-    return binary_program(component.score, component.a_row, component.a_col, component.a_val, component.capacity)
+    """Pair columns first, then one served column per group with the rows served_g - sum x <= 0."""
+    if component.n_served == 0:
+        return binary_program(component.score, component.a_row, component.a_col, component.a_val, component.capacity)
+    n, g = component.n_vars, component.n_served
+    member = np.flatnonzero(component.served_of >= 0)
+    link_row = component.n_rows + component.served_of[member]
+    return binary_program(
+        np.concatenate([component.score, np.full(g, component.equity)]),
+        np.concatenate([component.a_row, link_row, component.n_rows + np.arange(g)]),
+        np.concatenate([component.a_col, member, n + np.arange(g)]),
+        np.concatenate([component.a_val, -np.ones(len(member)), np.ones(g)]),
+        np.concatenate([component.capacity, np.zeros(g)]),
+    )
 
 
 def configured_highs(time_limit: float | None, seed: int = 0, absolute_gap: float = MIP_ABSOLUTE_GAP) -> highspy.Highs:
@@ -150,7 +162,7 @@ def _run(
     h.passModel(_lp(component))
     if not careful:
         sol = highspy.HighsSolution()
-        sol.col_value = hint.astype(np.float64)
+        sol.col_value = np.concatenate([hint, component.groups_served(hint)]).astype(np.float64)
         sol.value_valid = True
         h.setSolution(sol)
     interrupted = False
@@ -183,18 +195,18 @@ def _run(
     status = h.getModelStatus()
     info = h.getInfo()
     values = np.asarray(h.getSolution().col_value, dtype=np.float64)
-    solved = len(values) == component.n_vars and info.primal_solution_status != 0
-    chosen = values > 0.5 if solved else hint.copy()
-    objective = float(component.score[chosen].sum())
+    solved = len(values) == component.n_vars + component.n_served and info.primal_solution_status != 0
+    chosen = values[: component.n_vars] > 0.5 if solved else hint.copy()
+    objective = component.value(chosen)
     reported = float(info.objective_function_value) if solved else None
     optimal = status == highspy.HighsModelStatus.kOptimal and not interrupted
     if run_status == highspy.HighsStatus.kError:
         # No search happened (e.g. a thread-scheduler clash): the dual bound is meaningless, use the trivial one.
         log.warning("HiGHS failed on a component (%s); keeping the start allocation", h.modelStatusToString(status))
-        bound, optimal, reported = float(component.score.sum()), False, None
+        bound, optimal, reported = component.upper_bound(), False, None
     else:
         # The bound is HiGHS's dual bound, never the objective of the columns: a stale column set
         # must not pass for optimal by having its own value as the bound.
         dual = float(info.mip_dual_bound)
-        bound = max(dual, objective) if np.isfinite(dual) else float(component.score.sum())
+        bound = max(dual, objective) if np.isfinite(dual) else component.upper_bound()
     return ComponentOutcome(chosen, objective, bound, optimal, interrupted), reported

@@ -21,6 +21,11 @@ def integer_scores(score: np.ndarray) -> np.ndarray:
     return scaled
 
 
+def integer_reward(weight: float) -> int:
+    """The equity reward per served municipality, on the scores' scale."""
+    return int(round(weight * SCORE_SCALE))
+
+
 def integer_rows(a_val: np.ndarray, capacity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(coefficients, capacities) as int64, never admitting a choice the floats forbid."""
     coef = np.ceil(a_val * COEFFICIENT_SCALE - ROUNDING_SLACK).astype(np.int64)
@@ -30,3 +35,20 @@ def integer_rows(a_val: np.ndarray, capacity: np.ndarray) -> tuple[np.ndarray, n
 
 def score_from_integer(value: float) -> float:
     return value / SCORE_SCALE
+
+
+# OR-Tools' min-cost flow multiplies costs by (nodes + 1) while it scales them; stay well inside int64.
+FLOW_COST_LIMIT = 2**60
+
+
+def flow_costs(score: np.ndarray, best_total: float, n_nodes: int) -> tuple[np.ndarray, int]:
+    """(integer pair costs, coverage bonus) for the shortlist flow.
+
+    `best_total` bounds every total score the flow can reach; the bonus is above the
+    integer form of that bound, so one more covered position always outweighs any
+    score. The scale is SCORE_SCALE unless the bonus would overflow the solver's range.
+    """
+    scale = min(float(SCORE_SCALE), FLOW_COST_LIMIT / ((n_nodes + 1) * (abs(best_total) + 1.0) * 2.0))
+    costs = np.rint(score * scale).astype(np.int64)
+    bonus = int(np.ceil(abs(best_total) * scale)) + len(score) + 1
+    return costs, bonus

@@ -2,15 +2,18 @@
 
 Presolve uses only what the structure guarantees:
 - locked pairs are fixed to 1 and their usage taken off the capacities;
-- pairs with a score <= 0 are never worth choosing (unless locked) and are dropped;
+- pairs with a score <= 0 are never worth choosing (unless locked) and are dropped; with
+  equity (PROBLEM.md §9) a pair is kept while score + w.equity > 0 and its municipality is
+  not already served by a lock, since it may be the one pair that serves it;
 - pairs that no longer fit a row's remaining capacity are dropped;
 - a row whose pairs all fit together can never bind and is dropped;
-- what is left falls apart into independent components, each solved on its own.
+- what is left falls apart into independent components, each solved on its own; with
+  equity the pairs of one municipality share its "served" binary, so they stay together.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -22,10 +25,13 @@ from enmusubi.solver.locks import check_locks_fit, locked_pair_indices
 from enmusubi.solver.scoring import Candidates
 from enmusubi.solver.tolerances import CAPACITY_EPS
 
+NO_GROUP = np.zeros(0, dtype=np.int64)
+
 
 @dataclass(frozen=True, eq=False)
 class Component:
-    """An independent sub-problem: maximise score @ x subject to A x <= capacity, x binary."""
+    """An independent sub-problem: maximise score @ x + equity * sum(served) subject to
+    A x <= capacity, served_g <= sum of x over the pairs of group g, x and served binary."""
 
     pairs: np.ndarray  # indices into Candidates
     score: np.ndarray
@@ -33,6 +39,10 @@ class Component:
     a_row: np.ndarray  # COO of the constraint matrix: row, column, value
     a_col: np.ndarray
     a_val: np.ndarray
+    # Equity (PROBLEM.md §9): per variable its served group (a municipality), -1 for none.
+    served_of: np.ndarray = field(default_factory=lambda: NO_GROUP)
+    served_muni: np.ndarray = field(default_factory=lambda: NO_GROUP)  # the municipality index of each group
+    equity: float = 0.0
 
     @property
     def n_vars(self) -> int:
@@ -42,9 +52,44 @@ class Component:
     def n_rows(self) -> int:
         return len(self.capacity)
 
+    @property
+    def n_served(self) -> int:
+        return len(self.served_muni)
+
+    def groups_served(self, chosen: np.ndarray) -> np.ndarray:
+        """Bool per served group: one of its pairs is chosen."""
+        served = np.zeros(self.n_served, dtype=bool)
+        if self.n_served:
+            group = self.served_of[chosen]
+            served[group[group >= 0]] = True
+        return served
+
+    def value(self, chosen: np.ndarray) -> float:
+        """The objective of a choice (bool per variable): scores plus the equity reward."""
+        value = float(self.score[chosen].sum())
+        if self.n_served:
+            value += self.equity * int(self.groups_served(chosen).sum())
+        return value
+
+    def upper_bound(self) -> float:
+        """Every pair worth taking and every group served: no choice does better."""
+        return float(self.score[self.score > 0].sum()) + self.equity * self.n_served
+
+    def free_choice(self) -> np.ndarray:
+        """The optimum of a component without rows: every positive pair, and in each group that
+        has none the best pair when it is worth the reward."""
+        chosen = self.score > 0
+        if self.n_served:
+            covered = self.groups_served(chosen)
+            for g in np.flatnonzero(~covered).tolist():
+                members = np.flatnonzero(self.served_of == g)
+                best = members[np.argmax(self.score[members])]
+                chosen[best] = self.score[best] + self.equity > 0
+        return chosen
+
     def is_unit_single_row(self) -> bool:
-        """One row with all coefficients 1: choosing the best `capacity` pairs is optimal."""
-        return self.n_rows == 1 and bool(np.all(self.a_val == 1.0))
+        """One row with all coefficients 1 and no equity: choosing the best `capacity` pairs is optimal."""
+        return self.n_rows == 1 and self.n_served == 0 and bool(np.all(self.a_val == 1.0))
 
     def is_free(self) -> bool:
         return self.n_rows == 0
@@ -68,7 +113,15 @@ def build_model(data: ProblemData, cands: Candidates) -> AssignmentModel:
     is_locked[locked] = True
     remaining = [f.capacity - f.usage(is_locked) for f in families]
 
-    keep = (cands.score > 0) & ~is_locked
+    equity = data.problem.weights.equity
+    pair_muni = data.position_muni[cands.position].astype(np.int64)
+    served_by_lock = np.zeros(data.n_munis, dtype=bool)
+    served_by_lock[pair_muni[locked]] = True
+    worth = cands.score > 0
+    if equity > 0:
+        # The one pair serving its municipality earns score + equity (PROBLEM.md §9).
+        worth |= (cands.score + equity > 0) & ~served_by_lock[pair_muni]
+    keep = worth & ~is_locked
     for family, room in zip(families, remaining, strict=True):
         in_row = family.row_of_pair >= 0
         fits = np.ones(len(cands), dtype=bool)
@@ -77,7 +130,10 @@ def build_model(data: ProblemData, cands: Candidates) -> AssignmentModel:
     variables = np.flatnonzero(keep)
 
     rows = binding_rows(families, remaining, variables)
-    components = _split(variables, cands.score[variables], rows.row, rows.col, rows.val, rows.capacity)
+    group = np.full(len(variables), -1, dtype=np.int64)
+    if equity > 0:
+        group = np.where(served_by_lock[pair_muni[variables]], -1, pair_muni[variables])
+    components = _split(variables, cands.score[variables], rows.row, rows.col, rows.val, rows.capacity, group, equity)
     return AssignmentModel(locked, components, len(variables), len(rows.capacity))
 
 
@@ -131,13 +187,25 @@ def _split(
     a_c: np.ndarray,
     a_v: np.ndarray,
     capacity: np.ndarray,
+    group: np.ndarray,
+    equity: float,
 ) -> list[Component]:
-    """Connected components of the variable-row graph, in a deterministic order."""
+    """Connected components of the graph of variables, rows and served groups, in a deterministic order.
+
+    `group` is each variable's municipality when it counts towards that municipality's
+    served binary, else -1.
+    """
     n_v, n_r = len(variables), len(capacity)
     if n_v == 0:
         return []
-    label = component_labels(n_v + n_r, a_c, n_v + a_r)
-    var_label, row_label = label[:n_v], label[n_v:]
+    grouped = np.flatnonzero(group >= 0)
+    group_ids, group_local = np.unique(group[grouped], return_inverse=True)
+    label = component_labels(
+        n_v + n_r + len(group_ids),
+        np.concatenate([a_c, grouped]),
+        np.concatenate([n_v + a_r, n_v + n_r + group_local]),
+    )
+    var_label, row_label = label[:n_v], label[n_v : n_v + n_r]
     var_order = np.argsort(var_label, kind="stable")
     row_order = np.argsort(row_label, kind="stable")
     var_bounds = np.searchsorted(var_label[var_order], np.unique(var_label), side="left")
@@ -147,25 +215,32 @@ def _split(
     local_row = np.empty(n_r, dtype=np.int64)
     var_groups = np.split(var_order, var_bounds[1:])
     row_groups = {int(lab): g for lab, g in _groups(row_label, row_order)}
-    for group in var_groups:
-        local_col[group] = np.arange(len(group))
-    for group in row_groups.values():
-        local_row[group] = np.arange(len(group))
+    for members in var_groups:
+        local_col[members] = np.arange(len(members))
+    for members in row_groups.values():
+        local_row[members] = np.arange(len(members))
     entry_label = var_label[a_c]
     entry_order = np.argsort(entry_label, kind="stable")
     entry_groups = {int(lab): g for lab, g in _groups(entry_label, entry_order)}
     components = []
-    for lab, group in zip(labels, var_groups, strict=True):
+    for lab, members in zip(labels, var_groups, strict=True):
         rows = row_groups.get(int(lab), np.zeros(0, np.int64))
         entries = entry_groups.get(int(lab), np.zeros(0, np.int64))
+        munis = group[members]
+        served_muni, served_of = np.unique(munis[munis >= 0], return_inverse=True)
+        local_group = np.full(len(members), -1, dtype=np.int64)
+        local_group[munis >= 0] = served_of
         components.append(
             Component(
-                pairs=variables[group],
-                score=score[group],
+                pairs=variables[members],
+                score=score[members],
                 capacity=capacity[rows],
                 a_row=local_row[a_r[entries]],
                 a_col=local_col[a_c[entries]],
                 a_val=a_v[entries],
+                served_of=local_group if len(served_muni) else NO_GROUP,
+                served_muni=served_muni.astype(np.int64) if len(served_muni) else NO_GROUP,
+                equity=equity if len(served_muni) else 0.0,
             )
         )
     return components

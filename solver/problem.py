@@ -68,6 +68,9 @@ class Weights(_Frozen):
     commute: NonNegative = 0.5
     cost: NonNegative = 0.5
     incumbent: NonNegative = 0.5
+    equity: NonNegative = Field(
+        default=0.0, description="reward per municipality with at least one placement (PROBLEM.md §9); 0 = none"
+    )
 
 
 class Municipality(_Frozen):

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Status = Literal["optimal", "feasible", "infeasible"]
 UnfilledReason = Literal["no_eligible_partner", "not_worth", "budget", "outscored"]
+UnservedReason = Literal["no_eligible_partner", "budget", "not_worth", "placed_elsewhere"]
 
 
 class _Out(BaseModel):
@@ -52,6 +53,27 @@ class MunicipalitySummary(_Out):
     filled: int
 
 
+class Unserved(_Out):
+    """A municipality with positions and no placement (PROBLEM.md §9), and why."""
+
+    municipality: str
+    name: str
+    positions: int
+    eligible_pairs: int
+    reason: UnservedReason
+    detail: str
+
+
+class InputWarning(_Out):
+    """Valid input that is almost surely a mistake (PROBLEM.md §12)."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
 class PartnerSummary(_Out):
     id: str
     name: str
@@ -86,7 +108,9 @@ class Reproducibility(_Out):
 
 class Result(_Out):
     status: Status
-    objective: float = Field(description="sum of the chosen pairs' scores")
+    objective: float = Field(
+        description="sum of the chosen pairs' scores plus weights.equity x served municipalities (PROBLEM.md §9)"
+    )
     best_bound: float
     gap: float = Field(description="(best_bound - objective) / max(|objective|, 1e-9); 0 when optimal")
     stopped: bool = Field(description="the search was stopped (time limit or interrupt) before a proof")
@@ -97,6 +121,16 @@ class Result(_Out):
     partners: list[PartnerSummary]
     stats: Stats
     reproducibility: Reproducibility
+    # Defaults keep results stored before equity and warnings readable.
+    score_total: float | None = Field(default=None, description="sum of the chosen pairs' scores alone")
+    served_municipalities: int | None = Field(
+        default=None, description="municipalities with at least one placement, of those with positions"
+    )
+    municipalities_with_positions: int | None = None
+    unserved: list[Unserved] = Field(
+        default_factory=list, description="every municipality with positions and no placement, with why"
+    )
+    warnings: list[InputWarning] = Field(default_factory=list, description="likely mistakes in the input")
 
     def pair_set(self) -> set[tuple[str, str]]:
         return {(a.partner, a.position) for a in self.assignments}

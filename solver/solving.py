@@ -4,6 +4,7 @@ only invalid input raises (InputError)."""
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -14,15 +15,22 @@ import numpy as np
 
 from enmusubi.solver.certify import Certificate, certify
 from enmusubi.solver.data import ProblemData, compile_problem
-from enmusubi.solver.diagnose import municipality_summaries, partner_summaries, unfilled_positions
+from enmusubi.solver.diagnose import (
+    municipality_summaries,
+    partner_summaries,
+    unfilled_positions,
+    unserved_municipalities,
+)
 from enmusubi.solver.engines import DEFAULT_ENGINE, Engine, EngineName, engine_named
 from enmusubi.solver.greedy import greedy
 from enmusubi.solver.model import AssignmentModel, build_model
+from enmusubi.solver.objective import objective_value, served_mask
 from enmusubi.solver.outcome import ComponentOutcome, StopFlag
 from enmusubi.solver.problem import Problem, parse_problem
 from enmusubi.solver.result import Assignment, Reproducibility, Result, Stats
 from enmusubi.solver.scoring import Candidates, score_candidates
 from enmusubi.solver.tolerances import CAPACITY_EPS, optimality_tolerance
+from enmusubi.solver.warnings import input_warnings
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +65,7 @@ class _Solved:
 
 
 def _solve_components(
+    data: ProblemData,
     model: AssignmentModel,
     cands: Candidates,
     engine: Engine,
@@ -68,12 +77,13 @@ def _solve_components(
 ) -> _Solved:
     chosen = np.zeros(len(cands), dtype=bool)
     chosen[model.locked] = True
-    locked_score = float(cands.score[model.locked].sum())
+    # The locks' scores and the equity reward of the municipalities they serve are constant.
+    locked_score = objective_value(data, cands, chosen)
     # Start every component from the greedy allocation (seeded by the hint where given).
     starts = [greedy(c, None if hint_mask is None else hint_mask[c.pairs]) for c in model.components]
-    start_values = [float(c.score[s].sum()) for c, s in zip(model.components, starts, strict=True)]
+    start_values = [c.value(s) for c, s in zip(model.components, starts, strict=True)]
     best = list(start_values)
-    bounds = [float(c.score.sum()) for c in model.components]
+    bounds = [c.upper_bound() for c in model.components]
     optimal, stopped, by_engine = True, False, 0
     # PROBLEM.md §6 calls a result optimal within max(1e-3, 1e-6 |optimum|); the greedy value is a
     # lower bound on the optimum, and half the tolerance is shared out among the engine's components.
@@ -88,13 +98,12 @@ def _solve_components(
     for k, comp in enumerate(model.components):
         outcome: ComponentOutcome
         if comp.is_free():
-            outcome = ComponentOutcome(
-                np.ones(comp.n_vars, dtype=bool), float(comp.score.sum()), float(comp.score.sum()), True
-            )
+            take = comp.free_choice()
+            outcome = ComponentOutcome(take, comp.value(take), comp.value(take), True)
         elif comp.is_unit_single_row():
             take = np.zeros(comp.n_vars, dtype=bool)
             take[np.argsort(-comp.score, kind="stable")[: int(np.floor(comp.capacity[0] + CAPACITY_EPS))]] = True
-            value = float(comp.score[take].sum())
+            value = comp.value(take)
             outcome = ComponentOutcome(take, value, value, True)
         else:
             remaining = None if deadline is None else deadline - time.monotonic()
@@ -169,6 +178,7 @@ def solve(
     t2 = time.monotonic()
     emit("solving")
     solved = _solve_components(
+        data,
         model,
         cands,
         chosen_engine,
@@ -215,10 +225,10 @@ def _certified(problem: Problem, data: ProblemData, cands: Candidates, solved: _
         raise UncertifiedAllocationError(
             "the allocation breaks the problem's rules: " + "; ".join(certificate.violations)
         )
-    engine_objective = float(cands.score[chosen].sum())
+    engine_objective = objective_value(data, cands, solved.chosen)
     if abs(engine_objective - certificate.objective) > optimality_tolerance(certificate.objective) / 10:
         log.warning(
-            "the scores of the chosen pairs add up to %.9f by the engine's arithmetic and %.9f by the check",
+            "the objective of the chosen pairs is %.9f by the engine's arithmetic and %.9f by the check",
             engine_objective,
             certificate.objective,
         )
@@ -305,4 +315,9 @@ def _result(
             enmusubi_version=enmusubi_version(),
             time_limit_seconds=time_limit_seconds,
         ),
+        score_total=math.fsum(certificate.pair_scores.values()),
+        served_municipalities=int(served_mask(data, cands, solved.chosen).sum()),
+        municipalities_with_positions=len(np.unique(data.position_muni)),
+        unserved=unserved_municipalities(data, cands, solved.chosen),
+        warnings=input_warnings(problem),
     )

@@ -20,7 +20,15 @@ Pair = tuple[str, str]
 
 EARTH_RADIUS_KM = 6371.0
 RULES = ("skill", "onsite", "commute", "rate", "excluded", "hours", "budget")
-DEFAULT_WEIGHTS = {"fill": 1.0, "skill": 1.0, "preference": 0.2, "commute": 0.5, "cost": 0.5, "incumbent": 0.5}
+DEFAULT_WEIGHTS = {
+    "fill": 1.0,
+    "skill": 1.0,
+    "preference": 0.2,
+    "commute": 0.5,
+    "cost": 0.5,
+    "incumbent": 0.5,
+    "equity": 0.0,
+}
 HOURS_TOL = 1e-9
 BUDGET_TOL = 1e-6
 
@@ -312,18 +320,29 @@ def check_allocation(problem: Problem, pairs: list[Pair]) -> list[str]:
     return violations
 
 
+def served(problem: Problem, pairs: list[Pair]) -> set[str]:
+    """Municipalities with at least one of the given pairs (§9)."""
+    ix = _index(problem)
+    return {str(ix.positions[str(j)]["municipality"]) for _, j in pairs}
+
+
 def objective(problem: Problem, pairs: list[Pair]) -> float:
-    """Sum of the reference scores of the given pairs (raises KeyError on an ineligible pair)."""
+    """Sum of the reference scores of the given pairs plus w.equity x served municipalities (§9)
+    (raises KeyError on an ineligible pair)."""
     scores = reference_scores(problem)
-    return float(sum(scores[(str(i), str(j))] for i, j in pairs))
+    total = float(sum(scores[(str(i), str(j))] for i, j in pairs))
+    return total + _weights(problem)["equity"] * len(served(problem, pairs))
 
 
 def mip_optimum(problem: Problem) -> tuple[float, list[Pair]]:
-    """Exact optimum of the §6 model solved with HiGHS directly: (objective, chosen pairs)."""
+    """Exact optimum of the §6 model (with the §9 equity term) solved with HiGHS directly:
+    (objective, chosen pairs). With equity every eligible pair is a column, and each
+    municipality with one gets a served binary y_m <= sum of its pairs' x."""
     ix = _index(problem)
     scores = _eligible_scores(ix)
     locks = set(ix.locks)
-    pairs = [p for p, s in scores.items() if s > 0 or p in locks]
+    equity = ix.weights["equity"]
+    pairs = [p for p, s in scores.items() if s > 0 or p in locks or equity > 0]
     if not pairs:
         return 0.0, []
 
@@ -358,6 +377,13 @@ def mip_optimum(problem: Problem) -> tuple[float, list[Pair]]:
             coefs = [_cost(ix, ix.partners[pairs[k][0]], ix.positions[pairs[k][1]]) for k in cols]
             rows.append((budget, cols, coefs))
 
+    municipalities = sorted(by_municipality) if equity > 0 else []
+    if municipalities:
+        # Served binaries are columns n.. n+len-1: y_m - sum of its pairs' x <= 0.
+        h.addBinaries(len(municipalities), obj=[equity] * len(municipalities))
+        for g, mun_id in enumerate(municipalities):
+            cols = by_municipality[mun_id]
+            rows.append((0.0, [n + g, *cols], [1.0] + [-1.0] * len(cols)))
     starts = np.cumsum([0] + [len(r[1]) for r in rows[:-1]]).astype(np.int32)
     indices = np.array([c for r in rows for c in r[1]], dtype=np.int32)
     values = np.array([v for r in rows for v in r[2]], dtype=np.float64)
@@ -376,4 +402,5 @@ def mip_optimum(problem: Problem) -> tuple[float, list[Pair]]:
         raise RuntimeError(f"reference MIP not optimal: {h.modelStatusToString(status)}")
     x = h.getSolution().col_value
     chosen = [p for k, p in enumerate(pairs) if x[k] > 0.5]
-    return float(sum(scores[p] for p in chosen)), chosen
+    n_served = len({str(ix.positions[j]["municipality"]) for _, j in chosen})
+    return float(sum(scores[p] for p in chosen)) + equity * n_served, chosen

@@ -20,13 +20,14 @@ from starlette.concurrency import run_in_threadpool
 from enmusubi.service.api.auth import require_api_key
 from enmusubi.service.api.dependencies import Service
 from enmusubi.service.api.errors import install_error_handlers
-from enmusubi.service.api.routes import health, insight, runs, scenarios, solve
+from enmusubi.service.api.routes import health, insight, runs, scenarios, shortlists, solve
 from enmusubi.service.api.schemas import (
     ExplainRequest,
     Message,
     RecommendRequest,
     RunCreate,
     ScenarioRequest,
+    ShortlistRequest,
 )
 from enmusubi.service.settings import Settings
 from enmusubi.solver import Problem
@@ -90,10 +91,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(require_api_key)] if guarded else [],
         responses={401: {"model": Message, "description": "Missing or invalid API key"}} if guarded else {},
     )
-    for resource in (solve, runs, scenarios, insight):
+    for resource in (solve, runs, scenarios, insight, shortlists):
         v1.include_router(resource.router)
     app.include_router(v1)
-    app.openapi = _custom_openapi(app, [Problem, RunCreate, ScenarioRequest, RecommendRequest, ExplainRequest])  # type: ignore[method-assign]
+    documented = [Problem, RunCreate, ScenarioRequest, RecommendRequest, ExplainRequest, ShortlistRequest]
+    app.openapi = _custom_openapi(app, documented)  # type: ignore[method-assign]
     if not guarded:
         log.warning("no ENMUSUBI_API_KEYS set: /v1 is open to anyone who can reach %s", settings.host)
     return app

@@ -19,6 +19,7 @@ from enmusubi.service.api.bodies import (
 from enmusubi.service.api.schemas import (
     ExplainRequest,
     RecommendRequest,
+    ShortlistRequest,
 )
 from enmusubi.service.jobs.store import RunStore
 from enmusubi.service.jobs.worker_pool import WorkerPool
@@ -27,7 +28,7 @@ from enmusubi.solver import InputError, Issue, Problem, Result, StopFlag, parse_
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-R = TypeVar("R", RecommendRequest, ExplainRequest)
+R = TypeVar("R", RecommendRequest, ExplainRequest, ShortlistRequest)
 
 
 class Service:

@@ -16,6 +16,7 @@ from enmusubi.service.jobs.store import RunRecord, RunStatus
 from enmusubi.solver.problem import Problem
 from enmusubi.solver.recommend import MAX_K
 from enmusubi.solver.result import Result
+from enmusubi.solver.shortlist import DEFAULT_MAX_PER_PARTNER, DEFAULT_SIZE, MAX_PER_PARTNER, MAX_SIZE
 
 RunId = Annotated[str, Field(min_length=1, max_length=100, examples=["0b6f3c1e-7d1c-4a52-9a47-0f8e2c1d5b10"])]
 TimeLimit = Annotated[
@@ -223,18 +224,21 @@ class ScenarioRequest(ScenarioDocument[Problem | RunRef]):
 # --- recommend and explain ------------------------------------------------------------------------------------------
 
 
-class _ProblemOrRun(_In):
+class _ProblemSource(_In):
     problem: Problem | None = Field(default=None, description="the problem inline; or give `run`")
     run: RunId | None = Field(
         default=None, description="a stored run instead of `problem`: its problem, and its result when done"
     )
-    time_limit_seconds: TimeLimit = None
 
     @model_validator(mode="after")
-    def _one_source(self) -> _ProblemOrRun:
+    def _one_source(self) -> _ProblemSource:
         if (self.problem is None) == (self.run is None):
             raise ValueError("give exactly one of `problem` and `run`")
         return self
+
+
+class _ProblemOrRun(_ProblemSource):
+    time_limit_seconds: TimeLimit = None
 
 
 class RecommendRequest(_ProblemOrRun):
@@ -268,3 +272,21 @@ class ExplainRequest(_ProblemOrRun):
 
     partner: str = Field(min_length=1)
     position: str = Field(min_length=1)
+
+
+# --- shortlists -----------------------------------------------------------------------------------------------------
+
+
+class ShortlistRequest(_ProblemSource):
+    """Interview shortlists (PROBLEM.md §10) for a problem or a stored run's problem."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={"examples": [{"problem": EXAMPLE_PROBLEM, "size": 3, "max_per_partner": 2}]},
+    )
+
+    size: int = Field(default=DEFAULT_SIZE, ge=1, le=MAX_SIZE, description="candidates per position")
+    max_per_partner: int = Field(
+        default=DEFAULT_MAX_PER_PARTNER, ge=1, le=MAX_PER_PARTNER, description="shortlists a partner may be on"
+    )

@@ -17,6 +17,7 @@ COMMANDS = {
     "scenario": ("enmusubi.service.cli.commands.scenario", "scenario_command"),
     "explain": ("enmusubi.service.cli.commands.explain", "explain_command"),
     "recommend": ("enmusubi.service.cli.commands.recommend", "recommend_command"),
+    "shortlist": ("enmusubi.service.cli.commands.shortlist", "shortlist_command"),
     "generate": ("enmusubi.service.cli.commands.generate", "generate_command"),
     "convert": ("enmusubi.service.cli.commands.convert", "convert_command"),
     "serve": ("enmusubi.service.cli.commands.serve", "serve_command"),

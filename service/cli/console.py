@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from enmusubi.solver import InputError, Result
+from enmusubi.solver.result import InputWarning
 
 INPUT_ERROR_EXIT = 2
 
@@ -50,6 +51,29 @@ def print_summary(console: Console, result: Result, out: Path | None) -> None:
         "time",
         f"{stats.total_seconds:.2f} s (scoring {stats.scoring_seconds:.3f} s, solving {stats.solve_seconds:.3f} s)",
     )
+    add_equity_rows(table, result)
     if out is not None:
         table.add_row("written", str(out))
     console.print(table)
+    print_warnings(console, result.warnings)
+
+
+def add_equity_rows(table: Table, result: Result) -> None:
+    """Municipalities served (PROBLEM.md §9), and the scores alone when the equity reward is in the objective."""
+    if result.served_municipalities is None or result.score_total is None:
+        return
+    unserved = ", ".join(u.municipality for u in result.unserved[:5]) + (", …" if len(result.unserved) > 5 else "")
+    table.add_row(
+        "municipalities served",
+        f"{result.served_municipalities} of {result.municipalities_with_positions}"
+        + (f" (unserved: {unserved})" if unserved else ""),
+    )
+    if abs(result.objective - result.score_total) > 1e-12:
+        reward = result.objective - result.score_total
+        table.add_row("pair scores alone", f"{result.score_total:.6f} (+ equity {reward:.6f})")
+
+
+def print_warnings(console: Console, warnings: Sequence[InputWarning]) -> None:
+    """Likely mistakes in the input (PROBLEM.md §12), one line each."""
+    for warning in warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning.path}: {warning.message}", highlight=False)

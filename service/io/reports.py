@@ -185,9 +185,48 @@ def _partners_section(result: Result) -> list[str]:
     return [*lines, ""]
 
 
+UNSERVED_TEXT = {
+    "no_eligible_partner": "no eligible partner",
+    "budget": "budget",
+    "not_worth": "not worth a placement",
+    "placed_elsewhere": "its partners are placed elsewhere",
+}
+
+
+def _warnings_section(result: Result) -> list[str]:
+    """Likely mistakes in the input (PROBLEM.md §12), first, so they are read before the figures."""
+    if not result.warnings:
+        return []
+    lines = ["## Warnings: check the input", ""]
+    lines += [f"- `{w.path}`: {w.message}" for w in result.warnings]
+    return [*lines, ""]
+
+
+def _served_section(result: Result) -> list[str]:
+    """Municipalities served and the equity term (PROBLEM.md §9); empty for results stored before it."""
+    if result.served_municipalities is None or result.score_total is None:
+        return []
+    equity = result.objective - result.score_total
+    lines = [
+        "## Municipalities served",
+        "",
+        f"{result.served_municipalities} of {result.municipalities_with_positions} municipalities with positions "
+        f"have at least one placement. Sum of the placements' scores: {result.score_total:.6f}"
+        + (f"; equity reward {equity:.6f} (in the objective)." if abs(equity) > 1e-12 else "."),
+        "",
+    ]
+    if result.unserved:
+        rows = [
+            (f"{u.name} ({u.municipality})", u.positions, UNSERVED_TEXT[u.reason], u.detail) for u in result.unserved
+        ]
+        lines += [*_table(("municipality", "positions", "why unserved", "detail"), rows, "lrll"), ""]
+    return lines
+
+
 def markdown_report(result: Result, source: str, moves: Sequence[Move] | None = None) -> str:
     """The whole report.md text."""
     lines = ["# Allocation report", "", *_status_lines(result), "", *_summary(result, source), ""]
+    lines += [*_warnings_section(result), *_served_section(result)]
     if moves is not None:
         lines += _moves(moves)
     recruiting = [m for m in result.municipalities if m.openings]

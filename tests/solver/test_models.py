@@ -303,6 +303,7 @@ def test_defaults_applied() -> None:
         "commute": 2.0,
         "cost": 0.5,
         "incumbent": 0.5,
+        "equity": 0.0,
     }
     pos = problem.positions[0]
     assert (pos.required_skills, pos.preferred_skills) == ({}, {})
