@@ -23,7 +23,7 @@ def integer_scores(score: np.ndarray) -> np.ndarray:
 
 def integer_reward(weight: float) -> int:
     """The equity reward per served municipality, on the scores' scale."""
-    return int(round(weight * SCORE_SCALE))
+    return round(weight * SCORE_SCALE)
 
 
 def integer_rows(a_val: np.ndarray, capacity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -104,7 +104,8 @@ def _chosen_pairs(
     if status != flow.OPTIMAL:
         raise RuntimeError(f"min-cost flow ended with status {status}")
     pair_arcs = arcs[2 * n_positions : 2 * n_positions + len(partner)]
-    return flow.flows(pair_arcs) > 0
+    chosen: np.ndarray = np.asarray(flow.flows(pair_arcs)) > 0
+    return chosen
 
 
 def shortlist(

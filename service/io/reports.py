@@ -219,7 +219,7 @@ def _served_section(result: Result) -> list[str]:
         rows = [
             (f"{u.name} ({u.municipality})", u.positions, UNSERVED_TEXT[u.reason], u.detail) for u in result.unserved
         ]
-        lines += [*_table(("municipality", "positions", "why unserved", "detail"), rows, "lrll"), ""]
+        lines += [*table(("municipality", "positions", "why unserved", "detail"), rows, "lrll"), ""]
     return lines
 
 
