@@ -27,6 +27,7 @@ from enmusubi.solver.data import ProblemData, compile_problem
 from enmusubi.solver.errors import InputError, Issue, UnknownIdError
 from enmusubi.solver.highs_engine import binary_program, configured_highs
 from enmusubi.solver.locks import check_locks_fit, locked_pair_indices
+from enmusubi.solver.objective import objective_value
 from enmusubi.solver.problem import PairRef, Problem
 from enmusubi.solver.result import Result
 from enmusubi.solver.scoring import Candidates, score_candidates
@@ -87,7 +88,8 @@ class PairSpace:
         return chosen
 
     def value(self, chosen: np.ndarray) -> float:
-        return float(self.cands.score[chosen].sum())
+        """The objective of PROBLEM.md §6 and §9 (scores plus the equity reward)."""
+        return objective_value(self.data, self.cands, chosen)
 
     def lock_conflict(self, k: int) -> str | None:
         """Why pair k cannot be locked together with the problem's locks, or None when it can."""
@@ -142,8 +144,10 @@ def best_with_one_of(space: PairSpace, asked: np.ndarray, deadline: float | None
     cands = space.cands
     is_asked = np.zeros(len(cands), dtype=bool)
     is_asked[asked] = True
-    # Pairs scoring <= 0 never help unless asked or locked (PROBLEM.md §6).
-    columns = np.flatnonzero((cands.score > 0) | is_asked | space.locked)
+    # Pairs scoring <= 0 never help unless asked or locked (PROBLEM.md §6), or with equity when
+    # score + equity > 0, as the one pair that serves its municipality (§9).
+    worth = cands.score + space.data.problem.weights.equity > 0
+    columns = np.flatnonzero(worth | is_asked | space.locked)
     lp = _model(space, columns, is_asked[columns])
     highs = configured_highs(_remaining(deadline))
     highs.passModel(lp)
@@ -153,7 +157,7 @@ def best_with_one_of(space: PairSpace, asked: np.ndarray, deadline: float | None
         return None
     if highs.getInfo().primal_solution_status == 0:
         return None
-    values = np.asarray(highs.getSolution().col_value, dtype=np.float64)
+    values = np.asarray(highs.getSolution().col_value, dtype=np.float64)[: len(columns)]
     chosen = np.zeros(len(cands), dtype=bool)
     chosen[columns[values > 0.5]] = True
     found = np.flatnonzero(chosen & is_asked)
@@ -192,15 +196,31 @@ def _model(space: PairSpace, columns: np.ndarray, asked: np.ndarray) -> highspy.
     vals.append(np.ones(len(witness)))
     lower.append(np.ones(1))
     upper.append(np.full(1, highspy.kHighsInf))
+    n_rows += 1
+
+    # Equity (PROBLEM.md §9): a served binary per municipality, served_m - sum of its pairs' x <= 0.
+    equity = space.data.problem.weights.equity
+    cost, col_lower = space.cands.score[columns], space.locked[columns]
+    if equity > 0:
+        muni = space.data.position_muni[space.cands.position[columns]]
+        munis, group = np.unique(muni, return_inverse=True)
+        n, g = len(columns), len(munis)
+        rows += [n_rows + group, n_rows + np.arange(g)]
+        cols += [np.arange(n), n + np.arange(g)]
+        vals += [-np.ones(n), np.ones(g)]
+        lower.append(np.full(g, -highspy.kHighsInf))
+        upper.append(np.zeros(g))
+        cost = np.concatenate([cost, np.full(g, equity)])
+        col_lower = np.concatenate([col_lower, np.zeros(g, dtype=bool)])
 
     return binary_program(
-        space.cands.score[columns],
+        cost,
         np.concatenate(rows),
         np.concatenate(cols),
         np.concatenate(vals),
         row_upper=np.concatenate(upper),
         row_lower=np.concatenate(lower),
-        col_lower=space.locked[columns],
+        col_lower=col_lower,
     )
 
 

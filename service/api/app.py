@@ -94,7 +94,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for resource in (solve, runs, scenarios, insight, shortlists):
         v1.include_router(resource.router)
     app.include_router(v1)
-    documented: list[type[BaseModel]] = [Problem, RunCreate, ScenarioRequest, RecommendRequest, ExplainRequest, ShortlistRequest]
+    documented: list[type[BaseModel]] = [
+        Problem,
+        RunCreate,
+        ScenarioRequest,
+        RecommendRequest,
+        ExplainRequest,
+        ShortlistRequest,
+    ]
     app.openapi = _custom_openapi(app, documented)  # type: ignore[method-assign]
     if not guarded:
         log.warning("no ENMUSUBI_API_KEYS set: /v1 is open to anyone who can reach %s", settings.host)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from enmusubi.solver import parse_problem, solve
 from enmusubi.solver.data import compile_problem
 from enmusubi.solver.model import build_model
+from enmusubi.solver.recommend import recommend
 from enmusubi.solver.scoring import score_candidates
 from tests import reference as ref
 from tests.core_builders import busy_partners, chosen, example, municipality, pair_refs, partner, position, problem
@@ -208,3 +209,19 @@ def test_unserved_municipalities_say_why() -> None:
     assert result.municipalities_with_positions == 4 and result.served_municipalities == 1
     detail = {u.municipality: u.detail for u in result.unserved}
     assert "weekly hours" in detail["busy"] or "maximum placements" in detail["busy"]
+
+
+@settings(EQUITY_SETTINGS, max_examples=25)
+@given(scarce_problems())
+def test_recommend_prices_a_lock_with_the_equity_term(problem_dict: Problem) -> None:
+    """What locking a pair changes (recommend, through lock_search's one-of MIP) equals the reference's
+    optimum with that lock minus its optimum without, equity included."""
+    position_id = problem_dict["positions"][0]["id"]
+    found = recommend(parse_problem(problem_dict), position=position_id, k=3)
+    base, _ = ref.mip_optimum(problem_dict)
+    assert found.base_objective == pytest.approx(base, abs=TOLERANCE)
+    for candidate in found.candidates:
+        locks = [*problem_dict.get("locks", []), *pair_refs((candidate.partner, position_id))]
+        locked = {**problem_dict, "locks": locks}
+        with_lock, _ = ref.mip_optimum(locked)
+        assert candidate.objective_change == pytest.approx(with_lock - base, abs=TOLERANCE), candidate.partner
