@@ -180,6 +180,34 @@ def _load_api(d: dict[str, Any]) -> list[str]:
     ]
 
 
+def _shortlist_equity(d: dict[str, Any]) -> list[str]:
+    short = d["shortlists"]
+    rows = [
+        (
+            r["problem"],
+            f"{r['municipalities_with_positions']}",
+            f"{r['equity_0']['status']}, {_s(r['equity_0']['seconds'])}, served {r['equity_0']['served']}",
+            f"{r['equity_1']['status']}, {_s(r['equity_1']['seconds'])}, served {r['equity_1']['served']}",
+            f"{r['time_ratio']:.2f}×",
+            f"{r['price_of_equity']:.6f}",
+        )
+        for r in d["equity"]
+    ]
+    header = ("problem", "with positions", "equity 0", "equity 1.0", "time ratio", "price (score given up)")
+    return [
+        "### Shortlists and equity (`benchmarks/shortlist_equity.py`)",
+        "",
+        _machine(d),
+        "",
+        f"Shortlists for {short['partners']:,} × {short['positions']:,} (size {short['size']}, at most "
+        f"{short['max_per_partner']} per partner): {_s(short['seconds_best'])} best of "
+        f"{len(short['seconds_all'])} for the whole call (target {_s(short['target_seconds'])}); "
+        f"{short['covered']:,} positions covered with {short['candidates']:,} candidates.",
+        "",
+        *table(header, rows, "lrllrr"),
+    ]
+
+
 # (results file, the benchmark module writing it, its section)
 SECTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], list[str]]], ...] = (
     ("scoring", "scoring", _scoring),
@@ -187,6 +215,7 @@ SECTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], list[str]]], ...] = (
     ("highs_options_900x150", "highs_options", _highs_options),
     ("engines", "engines", _engines),
     ("load_api", "load_api", _load_api),
+    ("shortlist_equity", "shortlist_equity", _shortlist_equity),
 )
 
 

@@ -78,6 +78,19 @@ def busy_partners() -> Problem:
     return problem(positions, [partner(f"p{i}", hours_per_week=4, hourly_rate_yen=0) for i in range(3)])
 
 
+def two_towns(equity: float, cost_weight: float = 0.5) -> Problem:
+    """One partner who may take one position: a central ward's (full fit) or a small town's (half fit)."""
+    return problem(
+        [
+            position("ward-job", municipality="ward", required_skills={"pm": 1}),
+            position("town-job", municipality="town", required_skills={"pm": 1}, preferred_skills={"design": 1}),
+        ],
+        [partner("p", skills={"pm": 5}, max_assignments=1, hourly_rate_yen=1000)],
+        [municipality("ward"), municipality("town", budget_yen=20_000)],
+        weights={"equity": equity, "cost": cost_weight},
+    )
+
+
 def example() -> Problem:
     """A fresh copy of the spec's §8 worked example."""
     return json.loads(EXAMPLE_PATH.read_text(encoding="utf-8"))

@@ -13,6 +13,7 @@ from enmusubi.scenarios.compare import VariantDiff, compare_results
 from enmusubi.scenarios.generator import generate_problem
 from enmusubi.scenarios.scenario import Variant, build_variant
 from enmusubi.solver import Problem, Result, parse_problem, solve
+from tests.core_builders import two_towns
 
 
 @pytest.fixture(scope="module")
@@ -106,3 +107,22 @@ def test_the_diff_agrees_with_both_results(base_problem: Problem, base_result: R
     assert {p.position for p in diff.became_filled} == full_after - full_before
     existing = {p.id for p in problem.positions}
     assert {p.position for p in diff.became_unfilled} == (full_before & existing) - full_after
+
+
+def test_served_municipalities_stand_beside_the_objective() -> None:
+    """Equity 0 vs 1.5 as a one-line what-if: the diff counts the municipalities served on both sides."""
+    plain = two_towns(0.0)
+    plain["positions"][0]["openings"] = 2
+    plain["partners"].append({**plain["partners"][0], "id": "q", "name": "Q"})
+    fair = {**plain, "weights": {"equity": 1.5}}
+    diff = compare_results(solve(plain), solve(fair))
+    assert diff.served_municipalities is not None and diff.score_total is not None
+    assert (diff.served_municipalities.base, diff.served_municipalities.variant) == (1, 2)
+    assert diff.score_total.change < 0 < diff.objective.change
+    assert diff.objective.change == pytest.approx(diff.score_total.change + 2 * 1.5)
+
+
+def test_results_stored_before_equity_compare_without_the_served_count(base_result: Result) -> None:
+    old = base_result.model_copy(update={"served_municipalities": None, "score_total": None})
+    diff = compare_results(old, base_result)
+    assert diff.served_municipalities is None and diff.score_total is None

@@ -16,7 +16,17 @@ from enmusubi.solver.model import build_model
 from enmusubi.solver.recommend import recommend
 from enmusubi.solver.scoring import score_candidates
 from tests import reference as ref
-from tests.core_builders import busy_partners, chosen, example, municipality, pair_refs, partner, position, problem
+from tests.core_builders import (
+    busy_partners,
+    chosen,
+    example,
+    municipality,
+    pair_refs,
+    partner,
+    position,
+    problem,
+    two_towns,
+)
 from tests.solver.test_properties import add_locks
 
 Problem = dict[str, Any]
@@ -113,19 +123,6 @@ def test_the_strategy_reaches_problems_where_equity_changes_the_answer() -> None
         scarce_problems(), changes, settings=settings(derandomize=True, max_examples=500, database=None, deadline=None)
     )
     assert changes(found)
-
-
-def two_towns(equity: float, cost_weight: float = 0.5) -> Problem:
-    """One partner who may take one position: a central ward's (full fit) or a small town's (half fit)."""
-    return problem(
-        [
-            position("ward-job", municipality="ward", required_skills={"pm": 1}),
-            position("town-job", municipality="town", required_skills={"pm": 1}, preferred_skills={"design": 1}),
-        ],
-        [partner("p", skills={"pm": 5}, max_assignments=1, hourly_rate_yen=1000)],
-        [municipality("ward"), municipality("town", budget_yen=20_000)],
-        weights={"equity": equity, "cost": cost_weight},
-    )
 
 
 def test_equity_zero_changes_nothing() -> None:
