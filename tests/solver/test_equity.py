@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, find, given, note, settings
+from hypothesis import find, given, note, settings
 from hypothesis import strategies as st
 
 from enmusubi.solver import parse_problem, solve
@@ -27,18 +27,12 @@ from tests.core_builders import (
     problem,
     two_towns,
 )
-from tests.solver.test_properties import add_locks
+from tests.solver.test_properties import PROPERTY_SETTINGS, add_locks
 
 Problem = dict[str, Any]
 TOLERANCE = 1e-6
 
-EQUITY_SETTINGS = settings(
-    derandomize=True,
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    database=None,
-)
+EQUITY_SETTINGS = settings(PROPERTY_SETTINGS, max_examples=60)
 
 
 @st.composite
