@@ -48,7 +48,10 @@ def flow_costs(score: np.ndarray, best_total: float, n_nodes: int) -> tuple[np.n
     integer form of that bound, so one more covered position always outweighs any
     score. The scale is SCORE_SCALE unless the bonus would overflow the solver's range.
     """
-    scale = min(float(SCORE_SCALE), FLOW_COST_LIMIT / ((n_nodes + 1) * (abs(best_total) + 1.0) * 2.0))
-    costs = np.rint(score * scale).astype(np.int64)
-    bonus = int(np.ceil(abs(best_total) * scale)) + len(score) + 1
+    largest = float(np.finfo(np.float64).max)
+    best_total = min(abs(best_total), largest)  # scores near the float limit: then only the coverage counts
+    scale = min(float(SCORE_SCALE), FLOW_COST_LIMIT / ((n_nodes + 1) * (best_total + 1.0) * 2.0))
+    scaled = np.minimum(score, largest) * scale
+    costs = np.rint(np.clip(scaled, 0, FLOW_COST_LIMIT / (n_nodes + 1))).astype(np.int64)
+    bonus = int(np.ceil(best_total * scale)) + len(score) + 1
     return costs, bonus
