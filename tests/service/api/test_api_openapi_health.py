@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from enmusubi.service.api.schemas import EXAMPLE_PROBLEM, ExplainRequest, RecommendRequest, RunCreate, ScenarioRequest
+from enmusubi.service.api.schemas import (
+    EXAMPLE_PROBLEM,
+    ExplainRequest,
+    RecommendRequest,
+    RunCreate,
+    ScenarioRequest,
+    ShortlistRequest,
+)
 from enmusubi.solver import parse_problem
 
 API_MD_ENDPOINTS = {
@@ -78,7 +85,7 @@ def test_every_json_body_and_response_refers_to_a_defined_schema(document: dict[
 
 def test_the_documented_examples_are_valid_requests() -> None:
     parse_problem(EXAMPLE_PROBLEM)
-    for model in (RunCreate, ScenarioRequest, RecommendRequest, ExplainRequest):
+    for model in (RunCreate, ScenarioRequest, RecommendRequest, ExplainRequest, ShortlistRequest):
         for example in model.model_config["json_schema_extra"]["examples"]:  # type: ignore[index]
             model.model_validate(example)
 
