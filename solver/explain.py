@@ -19,6 +19,7 @@ from enmusubi.solver.problem import Problem
 from enmusubi.solver.recommend import Displaced, displaced_pairs
 from enmusubi.solver.result import Result
 from enmusubi.solver.scoring import Candidates, score_pairs
+from enmusubi.solver.solving import Progress, ProgressCallback
 from enmusubi.solver.tolerances import CAPACITY_EPS
 
 
@@ -54,6 +55,7 @@ def explain(
     time_limit_seconds: float | None = None,
     stop: StopFlag | None = None,
     insight: Insight | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Explanation:
     """Explain one pair against the optimal allocation (`result` when given, else a fresh solve).
 
@@ -62,7 +64,7 @@ def explain(
     """
     deadline = deadline_after(time_limit_seconds)
     if insight is None:
-        insight = Insight.of(problem, result, deadline, stop)
+        insight = Insight.of(problem, result, deadline, stop, progress)
     space = insight.space
     data = space.data
     i, j = space.partner_of(partner), space.position_of(position)
@@ -115,6 +117,8 @@ def explain(
     displaces: list[Displaced] = []
     proven: bool | None = None
     if blocked is None:
+        if progress is not None:
+            progress(Progress("proving", 0.0))
         best = insight.forced(k, deadline, stop)
         change, upper, proven = best.change, best.change_upper, best.exact and base.proven
         displaces = displaced_pairs(space, base, best.chosen)

@@ -32,6 +32,7 @@ from enmusubi.solver.problem import Problem
 from enmusubi.solver.relaxation import Relaxation
 from enmusubi.solver.repair import repair
 from enmusubi.solver.result import Result
+from enmusubi.solver.solving import Progress, ProgressCallback
 from enmusubi.solver.tolerances import optimality_tolerance
 
 log = logging.getLogger(__name__)
@@ -83,9 +84,11 @@ class Insight:
         result: Result | None = None,
         deadline: float | None = None,
         stop: StopFlag | None = None,
+        progress: ProgressCallback | None = None,
     ) -> Insight:
+        """Compile the problem and take its optimum from `result` (solved again when none or not optimal)."""
         space = PairSpace.of(problem)
-        base = base_allocation(space, problem, result, deadline, stop)
+        base = base_allocation(space, problem, result, deadline, stop, progress)
         return cls(problem, space, base, build_model(space.data, space.cands))
 
     @property
@@ -238,7 +241,12 @@ class Insight:
         return self._keep(Forced(k, change, upper, best.chosen, exact, "solve"))
 
     def top(
-        self, pool: np.ndarray, k: int, deadline: float | None = None, stop: StopFlag | None = None
+        self,
+        pool: np.ndarray,
+        k: int,
+        deadline: float | None = None,
+        stop: StopFlag | None = None,
+        progress: ProgressCallback | None = None,
     ) -> tuple[list[Forced], bool]:
         """The k candidates of `pool` whose locking keeps the optimum highest, best first (ties: the
         higher pair score, then the ids), and whether every answer is exact.
@@ -248,6 +256,7 @@ class Insight:
         optimum is the best of their locked optima (exact for those it holds), its bound an upper
         bound for all, so k candidates cost about k MIPs whatever the pool's size.
         """
+        started = time.monotonic()
         with self.lock:
             known = {int(c): self.bounds(int(c), deadline, stop) for c in pool.tolist()}
             # Neighbourhood answers are near-exact lower bounds for little: they raise the k-th best
@@ -272,6 +281,8 @@ class Insight:
                 if _time_is_up(deadline, stop):
                     complete = False
                     break
+                if progress is not None:
+                    progress(Progress(f"proving ({len(open_)} open)", time.monotonic() - started))
                 lead = min(open_, key=lambda f: self._rank(f, upper=True))
                 c = int(self.comp_of[lead.candidate])
                 if c < 0 or not self._components_hold:

@@ -32,7 +32,7 @@ from enmusubi.solver.outcome import StopFlag
 from enmusubi.solver.problem import PairRef, Problem
 from enmusubi.solver.result import Result
 from enmusubi.solver.scoring import Candidates, score_candidates
-from enmusubi.solver.solving import solve
+from enmusubi.solver.solving import ProgressCallback, solve
 from enmusubi.solver.tolerances import CAPACITY_EPS
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,12 @@ class Base:
 
 
 def base_allocation(
-    space: PairSpace, problem: Problem, result: Result | None, deadline: float | None, stop: StopFlag | None = None
+    space: PairSpace,
+    problem: Problem,
+    result: Result | None,
+    deadline: float | None,
+    stop: StopFlag | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Base:
     """The given optimal result of this problem, or a fresh solve when none (or a stale one) is given."""
     if result is not None and result.reproducibility.input_digest != space.data.digest:
@@ -120,7 +125,7 @@ def base_allocation(
     if result is None or result.status != "optimal":
         if result is not None:
             log.info("the given result is %s, not optimal: solving again", result.status)
-        result = solve(problem, time_limit_seconds=_remaining(deadline), stop=stop)
+        result = solve(problem, time_limit_seconds=_remaining(deadline), stop=stop, progress=progress)
     chosen = space.mask(result.pair_set())
     return Base(chosen, space.value(chosen), result.status == "optimal")
 

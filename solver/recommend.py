@@ -14,6 +14,7 @@ from enmusubi.solver.lock_search import Base, PairSpace, deadline_after
 from enmusubi.solver.outcome import StopFlag
 from enmusubi.solver.problem import Problem
 from enmusubi.solver.result import Result
+from enmusubi.solver.solving import ProgressCallback
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ def recommend(
     time_limit_seconds: float | None = None,
     stop: StopFlag | None = None,
     insight: Insight | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Recommendation:
     """The k eligible pairs whose locking keeps the optimum highest, best first.
 
@@ -97,7 +99,7 @@ def recommend(
     _check_arguments(position, partner, k)
     deadline = deadline_after(time_limit_seconds)
     if insight is None:
-        insight = Insight.of(problem, result, deadline, stop)
+        insight = Insight.of(problem, result, deadline, stop, progress)
     space, base = insight.space, insight.base
     cands = space.cands
     if position is not None:
@@ -113,7 +115,7 @@ def recommend(
         else:
             partner_id, position_id = space.ids(c)
             notes.append(f"{partner_id} -> {position_id} cannot be placed: {conflict}")
-    found, complete = insight.top(np.array(open_pool, dtype=np.int64), k, deadline, stop)
+    found, complete = insight.top(np.array(open_pool, dtype=np.int64), k, deadline, stop, progress)
     if not complete or not base.proven:
         notes.append("the time limit ran out: objective changes are not proven optimal")
     candidates = []
