@@ -53,6 +53,8 @@ def solve_large(
     absolute_gap: float = 1e-6,
     seed: int = 0,
 ) -> ComponentOutcome:
+    if on_progress is not None:  # the start is an answer already, while the LP runs
+        on_progress(float(component.score[start].sum()), float(component.score.sum()))
     relaxed = Relaxation(component, stop, deadline)
     bound = relaxed.value
     order_hint = None if start is None else relaxed.x > FRACTIONAL
