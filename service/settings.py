@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     retry_after_seconds: int = Field(5, ge=1, description="Retry-After sent with 429 when the queue is full.")
     default_time_limit_seconds: float = Field(60.0, gt=0, description="Time limit of a solve that names none.")
     max_time_limit_seconds: float = Field(3600.0, gt=0, description="Cap on any requested time limit.")
+    insight_cache_bytes: int = Field(
+        512 * 1024 * 1024,
+        ge=0,
+        description="Memory for problems kept compiled, solved and relaxed for recommend and explain (0 = none).",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Comma-separated origins the portal is served from (CORS); empty = none."
     )

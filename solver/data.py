@@ -19,6 +19,7 @@ EARTH_RADIUS_KM = 6371.0
 COMMUTE_BASE_MINUTES = 15.0
 COMMUTE_MINUTES_PER_KM = 2.6
 REQUIRED_SKILL_WEIGHT = 2.0
+COMMUTE_BLOCK = 8_192  # partners per block of the commute matrix
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -186,8 +187,15 @@ def compile_problem(problem: Problem) -> ProblemData:
 
     partner_lat = np.array([p.lat for p in problem.partners], dtype=np.float64)
     partner_lon = np.array([p.lon for p in problem.partners], dtype=np.float64)
-    distance = haversine_km(partner_lat[:, None], partner_lon[:, None], muni_lat[None, :], muni_lon[None, :])
-    commute = COMMUTE_BASE_MINUTES + COMMUTE_MINUTES_PER_KM * distance
+    # By blocks of partners: the haversine's temporaries would otherwise be several times the matrix
+    # (100,000 partners x 1,741 municipalities is 1.4 GB per float64 temporary).
+    commute = np.empty((n_p, n_m), dtype=np.float64)
+    for lo in range(0, n_p, COMMUTE_BLOCK):
+        block = slice(lo, lo + COMMUTE_BLOCK)
+        distance = haversine_km(
+            partner_lat[block, None], partner_lon[block, None], muni_lat[None, :], muni_lon[None, :]
+        )
+        commute[block] = COMMUTE_BASE_MINUTES + COMMUTE_MINUTES_PER_KM * distance
     commute_measured = np.zeros((n_p, n_m), dtype=bool)
     for entry in problem.commute_minutes:
         i, m = partner_index[entry.partner], muni_index[entry.municipality]

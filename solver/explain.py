@@ -8,15 +8,18 @@ who holds the place, with what forcing it in would cost the whole allocation.
 from __future__ import annotations
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from enmusubi.constraints import ELIGIBILITY_RULES, count, first_failing_rule, hours, openings
 from enmusubi.constraints import budget as budget_rule
-from enmusubi.solver.lock_search import Base, PairSpace, base_allocation, deadline_after, locked_optimum
+from enmusubi.solver.insight import Insight
+from enmusubi.solver.lock_search import Base, PairSpace, deadline_after
+from enmusubi.solver.outcome import StopFlag
 from enmusubi.solver.problem import Problem
 from enmusubi.solver.recommend import Displaced, displaced_pairs
 from enmusubi.solver.result import Result
 from enmusubi.solver.scoring import Candidates, score_pairs
+from enmusubi.solver.solving import Progress, ProgressCallback
 from enmusubi.solver.tolerances import CAPACITY_EPS
 
 
@@ -36,6 +39,10 @@ class Explanation(BaseModel):
     in_optimal: bool
     reason: str
     objective_change: float | None
+    objective_change_upper: float | None = Field(
+        default=None, description="the exact change is at most this (equal to objective_change when exact)"
+    )
+    exact: bool | None = Field(default=None, description="objective_change is proven within the spec's tolerance")
     displaces: list[Displaced]
 
 
@@ -46,10 +53,19 @@ def explain(
     *,
     result: Result | None = None,
     time_limit_seconds: float | None = None,
+    stop: StopFlag | None = None,
+    insight: Insight | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Explanation:
-    """Explain one pair against the optimal allocation (`result` when given, else a fresh solve)."""
+    """Explain one pair against the optimal allocation (`result` when given, else a fresh solve).
+
+    `insight` is a kept one for this problem (the service's cache); the objective change is
+    `Insight.forced`'s, the same recommend gives.
+    """
     deadline = deadline_after(time_limit_seconds)
-    space = PairSpace.of(problem)
+    if insight is None:
+        insight = Insight.of(problem, result, deadline, stop, progress)
+    space = insight.space
     data = space.data
     i, j = space.partner_of(partner), space.position_of(position)
     pair_i, pair_j = np.array([i]), np.array([j])
@@ -73,7 +89,7 @@ def explain(
             objective_change=None,
             displaces=[],
         )
-    base = base_allocation(space, problem, result, deadline)
+    base = insight.base
     score = float(space.cands.score[k])
     common = {
         "partner": partner,
@@ -84,24 +100,42 @@ def explain(
         "breakdown": space.cands.breakdown(data, k),
     }
     if base.chosen[k]:
-        return Explanation(**common, in_optimal=True, reason="", objective_change=0.0, displaces=[])
+        return Explanation(
+            **common,
+            in_optimal=True,
+            reason="",
+            objective_change=0.0,
+            objective_change_upper=0.0,
+            exact=base.proven,
+            displaces=[],
+        )
 
     conflict = space.lock_conflict(k)
     blocked = None if conflict is None else f"it cannot be locked together with the problem's locks ({conflict})"
     change: float | None = None
+    upper: float | None = None
     displaces: list[Displaced] = []
-    proven = True
+    proven: bool | None = None
     if blocked is None:
-        best = locked_optimum(space, problem, base, k, deadline)
-        change, proven = best.value - base.objective, best.proven
+        if progress is not None:
+            progress(Progress("proving", 0.0))
+        best = insight.forced(k, deadline, stop)
+        change, upper, proven = best.change, best.change_upper, best.exact and base.proven
         displaces = displaced_pairs(space, base, best.chosen)
     parts = [f"never worth choosing: its score {score:.6f} is <= 0"] if score <= 0 else _binding(space, base, k)
     if blocked is not None:
         parts.append(blocked)
     elif change is not None:
-        parts.append(_forcing_text(change, displaces, bound_alone=bool(parts)) + ("" if proven else " (not proven)"))
+        unproven = f" (not proven: the exact change is between {change:+.6f} and {upper:+.6f})"
+        parts.append(_forcing_text(change, displaces, bound_alone=bool(parts)) + ("" if proven else unproven))
     return Explanation(
-        **common, in_optimal=False, reason="; ".join(parts), objective_change=change, displaces=displaces
+        **common,
+        in_optimal=False,
+        reason="; ".join(parts),
+        objective_change=change,
+        objective_change_upper=upper,
+        exact=proven,
+        displaces=displaces,
     )
 
 

@@ -75,10 +75,13 @@ def binary_program(
     return lp
 
 
-def _lp(component: Component) -> highspy.HighsLp:
-    """Pair columns first, then one served column per group with the rows served_g - sum x <= 0."""
+def _lp(component: Component, col_lower: np.ndarray | None = None) -> highspy.HighsLp:
+    """Pair columns first, then one served column per group with the rows served_g - sum x <= 0;
+    `col_lower` (per pair column) of 1 forces a pair in."""
     if component.n_served == 0:
-        return binary_program(component.score, component.a_row, component.a_col, component.a_val, component.capacity)
+        return binary_program(
+            component.score, component.a_row, component.a_col, component.a_val, component.capacity, col_lower=col_lower
+        )
     n, g = component.n_vars, component.n_served
     member = np.flatnonzero(component.served_of >= 0)
     link_row = component.n_rows + component.served_of[member]
@@ -88,6 +91,7 @@ def _lp(component: Component) -> highspy.HighsLp:
         np.concatenate([component.a_col, member, n + np.arange(g)]),
         np.concatenate([component.a_val, -np.ones(len(member)), np.ones(g)]),
         np.concatenate([component.capacity, np.zeros(g)]),
+        col_lower=None if col_lower is None else np.concatenate([col_lower, np.zeros(g)]),
     )
 
 
@@ -113,10 +117,14 @@ def solve_component(
     on_progress: ProgressHook | None = None,
     absolute_gap: float = MIP_ABSOLUTE_GAP,
     options: Mapping[str, bool | int | float | str] = START_HEURISTICS_OFF,
+    col_lower: np.ndarray | None = None,
 ) -> ComponentOutcome:
-    """Solve from `hint`; an answer whose columns do not add up to HiGHS's own objective is not believed."""
+    """Solve from `hint` (a feasible choice; `col_lower` of 1 forces a pair in); an answer whose columns
+    do not add up to HiGHS's own objective is not believed."""
     deadline = None if time_limit is None else time.monotonic() + max(float(time_limit), 0.01)
-    outcome, reported = _run(component, hint, time_limit, seed, stop, on_progress, absolute_gap, options, careful=False)
+    outcome, reported = _run(
+        component, hint, time_limit, seed, stop, on_progress, absolute_gap, options, col_lower, careful=False
+    )
     if reported is not None and abs(reported - outcome.objective) > absolute_gap + MIP_RELATIVE_GAP * abs(reported):
         # Seen with HiGHS 1.16: when its presolve solves a component outright, a start handed in with
         # setSolution comes back as the columns while the objective and status are the better answer's.
@@ -127,7 +135,9 @@ def solve_component(
             outcome.objective,
         )
         remaining = None if deadline is None else max(deadline - time.monotonic(), 0.01)
-        again, reported = _run(component, hint, remaining, seed, stop, on_progress, absolute_gap, options, careful=True)
+        again, reported = _run(
+            component, hint, remaining, seed, stop, on_progress, absolute_gap, options, col_lower, careful=True
+        )
         agrees = reported is not None and abs(reported - again.objective) <= absolute_gap + MIP_RELATIVE_GAP * abs(
             reported
         )
@@ -148,6 +158,8 @@ def _run(
     on_progress: ProgressHook | None,
     absolute_gap: float,
     options: Mapping[str, bool | int | float | str],
+    col_lower: np.ndarray | None = None,
+    *,
     careful: bool,
 ) -> tuple[ComponentOutcome, float | None]:
     """One HiGHS run; also HiGHS's own objective value (None when it has no solution) to check the columns by.
@@ -159,7 +171,7 @@ def _run(
         h.setOptionValue(option, value)
     if careful or component.n_vars > PRESOLVE_MAX_VARIABLES:
         h.setOptionValue("presolve", "off")
-    h.passModel(_lp(component))
+    h.passModel(_lp(component, col_lower))
     if not careful:
         sol = highspy.HighsSolution()
         sol.col_value = np.concatenate([hint, component.groups_served(hint)]).astype(np.float64)

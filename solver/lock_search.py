@@ -28,10 +28,11 @@ from enmusubi.solver.errors import InputError, Issue, UnknownIdError
 from enmusubi.solver.highs_engine import binary_program, configured_highs
 from enmusubi.solver.locks import check_locks_fit, locked_pair_indices
 from enmusubi.solver.objective import objective_value
+from enmusubi.solver.outcome import StopFlag
 from enmusubi.solver.problem import PairRef, Problem
 from enmusubi.solver.result import Result
 from enmusubi.solver.scoring import Candidates, score_candidates
-from enmusubi.solver.solving import solve
+from enmusubi.solver.solving import ProgressCallback, solve
 from enmusubi.solver.tolerances import CAPACITY_EPS
 
 log = logging.getLogger(__name__)
@@ -110,14 +111,21 @@ class Base:
     proven: bool
 
 
-def base_allocation(space: PairSpace, problem: Problem, result: Result | None, deadline: float | None) -> Base:
+def base_allocation(
+    space: PairSpace,
+    problem: Problem,
+    result: Result | None,
+    deadline: float | None,
+    stop: StopFlag | None = None,
+    progress: ProgressCallback | None = None,
+) -> Base:
     """The given optimal result of this problem, or a fresh solve when none (or a stale one) is given."""
     if result is not None and result.reproducibility.input_digest != space.data.digest:
         raise InputError(Issue("result", "the result was solved from a different problem (its input digest differs)"))
     if result is None or result.status != "optimal":
         if result is not None:
             log.info("the given result is %s, not optimal: solving again", result.status)
-        result = solve(problem, time_limit_seconds=_remaining(deadline))
+        result = solve(problem, time_limit_seconds=_remaining(deadline), stop=stop, progress=progress)
     chosen = space.mask(result.pair_set())
     return Base(chosen, space.value(chosen), result.status == "optimal")
 
@@ -235,7 +243,9 @@ def deadline_after(time_limit_seconds: float | None) -> float | None:
     return time.monotonic() + float(time_limit_seconds)
 
 
-def locked_optimum(space: PairSpace, problem: Problem, base: Base, k: int, deadline: float | None) -> BestLocked:
+def locked_optimum(
+    space: PairSpace, problem: Problem, base: Base, k: int, deadline: float | None, stop: StopFlag | None = None
+) -> BestLocked:
     """The optimum with pair k locked, by the engine's own solve started from the base allocation.
 
     For a single pair the engine's presolve (locks taken off the capacities, components)
@@ -244,7 +254,7 @@ def locked_optimum(space: PairSpace, problem: Problem, base: Base, k: int, deadl
     partner_id, position_id = space.ids(k)
     locked = problem.model_copy(update={"locks": [*problem.locks, PairRef(partner=partner_id, position=position_id)]})
     hint = [space.ids(h) for h in np.flatnonzero(base.chosen).tolist()]
-    result = solve(locked, time_limit_seconds=_remaining(deadline), hint=hint)
+    result = solve(locked, time_limit_seconds=_remaining(deadline), hint=hint, stop=stop)
     chosen = space.mask(result.pair_set())
     return BestLocked(space.value(chosen), chosen, np.array([k]), result.status == "optimal")
 

@@ -9,23 +9,16 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from enmusubi.solver.errors import InputError, Issue
-from enmusubi.solver.lock_search import (
-    Base,
-    BestLocked,
-    PairSpace,
-    base_allocation,
-    best_with_one_of,
-    deadline_after,
-    locked_optimum,
-    time_is_up,
-)
+from enmusubi.solver.insight import Insight
+from enmusubi.solver.lock_search import Base, PairSpace, deadline_after
+from enmusubi.solver.outcome import StopFlag
 from enmusubi.solver.problem import Problem
 from enmusubi.solver.result import Result
+from enmusubi.solver.solving import ProgressCallback
 
 log = logging.getLogger(__name__)
 
 MAX_K = 100
-TIE_DECIMALS = 9  # objective changes equal to this many decimals count as a tie
 
 
 class Displaced(BaseModel):
@@ -45,6 +38,11 @@ class Candidate(BaseModel):
     objective_change: float = Field(
         description="optimum with the pair locked minus the optimum without (<= 0; 0 when already in the optimum)"
     )
+    objective_change_upper: float = Field(
+        description="the exact change is at most this: equal to objective_change (within the spec's tolerance) "
+        "when exact, above it when a time limit cut the proof short"
+    )
+    exact: bool = Field(description="objective_change is proven within the spec's tolerance")
     displaces: list[Displaced]
 
 
@@ -87,70 +85,52 @@ def recommend(
     k: int = 5,
     result: Result | None = None,
     time_limit_seconds: float | None = None,
+    stop: StopFlag | None = None,
+    insight: Insight | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Recommendation:
     """The k eligible pairs whose locking keeps the optimum highest, best first.
 
-    Ties (to 1e-9) go to the higher pair score, then the id. Pairs already in the
-    optimum cost nothing; each further candidate costs at most one MIP (see
-    solver.lock_search), so the answer is exact over every eligible pair.
+    Ties go to the higher pair score, then the id. Each objective change is the one
+    `Insight.forced` gives (the same as explain's); candidates whose upper bound cannot reach
+    the k-th best are never re-optimised. `insight` is a kept one for this problem (the service's
+    cache), else one is built from `result` (or a fresh solve).
     """
     _check_arguments(position, partner, k)
     deadline = deadline_after(time_limit_seconds)
-    space = PairSpace.of(problem)
+    if insight is None:
+        insight = Insight.of(problem, result, deadline, stop, progress)
+    space, base = insight.space, insight.base
     cands = space.cands
     if position is not None:
         pool = np.flatnonzero(cands.position == space.position_of(position))
     else:
         pool = np.flatnonzero(cands.partner == space.partner_of(str(partner)))
-    base = base_allocation(space, problem, result, deadline)
-
-    value: dict[int, float] = {int(c): base.objective for c in pool[base.chosen[pool]]}
-    allocation: dict[int, np.ndarray] = {c: base.chosen for c in value}
     notes: list[str] = []
     open_pool: list[int] = []
-    for c in pool[~base.chosen[pool]].tolist():
-        conflict = space.lock_conflict(c)
+    for c in pool.tolist():
+        conflict = None if base.chosen[c] else space.lock_conflict(c)
         if conflict is None:
             open_pool.append(c)
         else:
             partner_id, position_id = space.ids(c)
             notes.append(f"{partner_id} -> {position_id} cannot be placed: {conflict}")
-    proven = base.proven
-    while len(value) < k and open_pool:
-        if len(open_pool) == 1:  # the engine's own solve is faster for a single lock
-            best: BestLocked | None = locked_optimum(space, problem, base, open_pool[0], deadline)
-        else:
-            best = best_with_one_of(space, np.array(open_pool), deadline)
-        if best is None:
-            if time_is_up(deadline):
-                proven = False
-            else:
-                notes.append(f"{len(open_pool)} other eligible pair(s) cannot be placed")
-            break
-        for c in best.found.tolist():
-            value[c], allocation[c] = best.value, best.chosen
-        open_pool = [c for c in open_pool if c not in value]
-        if not best.proven:
-            proven = False
-            break
-    if not proven:
+    found, complete = insight.top(np.array(open_pool, dtype=np.int64), k, deadline, stop, progress)
+    if not complete or not base.proven:
         notes.append("the time limit ran out: objective changes are not proven optimal")
-
-    def rank(c: int) -> tuple[float, float, str, str]:
-        partner_id, position_id = space.ids(c)
-        return (-round(value[c] - base.objective, TIE_DECIMALS), -float(cands.score[c]), partner_id, position_id)
-
     candidates = []
-    for c in sorted(value, key=rank)[:k]:
-        partner_id, position_id = space.ids(c)
+    for f in found:
+        partner_id, position_id = space.ids(f.candidate)
         candidates.append(
             Candidate(
                 partner=partner_id if position is not None else None,
                 position=position_id if partner is not None else None,
-                score=float(cands.score[c]),
-                breakdown=cands.breakdown(space.data, c),
-                objective_change=value[c] - base.objective,
-                displaces=displaced_pairs(space, base, allocation[c]),
+                score=float(cands.score[f.candidate]),
+                breakdown=cands.breakdown(space.data, f.candidate),
+                objective_change=f.change,
+                objective_change_upper=f.change_upper,
+                exact=f.exact and base.proven,
+                displaces=displaced_pairs(space, base, f.chosen),
             )
         )
     log.info("recommend %s: %d candidate(s) from %d eligible", position or partner, len(candidates), len(pool))

@@ -23,6 +23,7 @@ from enmusubi.solver.diagnose import (
 )
 from enmusubi.solver.engines import DEFAULT_ENGINE, Engine, EngineName, engine_named
 from enmusubi.solver.greedy import greedy
+from enmusubi.solver.large import is_large, share_of_time, solve_large
 from enmusubi.solver.model import AssignmentModel, build_model
 from enmusubi.solver.objective import objective_value, served_mask
 from enmusubi.solver.outcome import ComponentOutcome, StopFlag
@@ -74,6 +75,7 @@ def _solve_components(
     seed: int,
     stop: StopFlag | None,
     report: Callable[[float, float], None] | None,
+    large_path: bool = False,
 ) -> _Solved:
     chosen = np.zeros(len(cands), dtype=bool)
     chosen[model.locked] = True
@@ -117,7 +119,11 @@ def _solve_components(
                     bounds[k] = min(bounds[k], bound)
                     publish()
 
-                outcome = engine.solve_component(comp, starts[k], remaining, seed, stop, on_progress, absolute_gap)
+                if large_path and remaining is not None and is_large(comp, remaining):  # solver/large.py
+                    until = time.monotonic() + share_of_time(model.components, k, remaining)
+                    outcome = solve_large(comp, starts[k], until, stop, on_progress, absolute_gap, seed)
+                else:
+                    outcome = engine.solve_component(comp, starts[k], remaining, seed, stop, on_progress, absolute_gap)
         if outcome.objective < start_values[k] - 1e-12 and not outcome.optimal:
             bound = max(outcome.bound, start_values[k])
             outcome = ComponentOutcome(starts[k], start_values[k], bound, False, outcome.interrupted)
@@ -187,6 +193,7 @@ def solve(
         seed,
         stop,
         lambda objective, bound: emit("solving", objective, bound),
+        large_path=engine_name == "highs",
     )
     certificate = _certified(problem, data, cands, solved)
     t3 = time.monotonic()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
@@ -16,6 +17,7 @@ from enmusubi.service.api.bodies import (
     read_body,
     validate_body,
 )
+from enmusubi.service.api.insight_cache import InsightCache
 from enmusubi.service.api.schemas import (
     ExplainRequest,
     RecommendRequest,
@@ -25,10 +27,23 @@ from enmusubi.service.jobs.store import RunStore
 from enmusubi.service.jobs.worker_pool import WorkerPool
 from enmusubi.service.settings import Settings
 from enmusubi.solver import InputError, Issue, Problem, Result, StopFlag, parse_problem
+from enmusubi.solver.data import problem_digest
+from enmusubi.solver.insight import Insight
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R", RecommendRequest, ExplainRequest, ShortlistRequest)
+
+
+@dataclass(frozen=True)
+class InsightRequest(Generic[R]):
+    """A recommend or explain body with its problem, the run's result when done, and a kept insight if any."""
+
+    body: R
+    problem: Problem
+    result: Result | None
+    insight: Insight | None
+    run_id: str | None = None  # the finished run to key a new insight by
 
 
 class Service:
@@ -38,6 +53,7 @@ class Service:
         self.settings = settings
         self.store = RunStore.from_url(settings.database_url)
         self.pool = WorkerPool(self.store, workers=settings.workers, queue_size=settings.queue_size)
+        self.insights = InsightCache(settings.insight_cache_bytes)
 
     def start(self) -> None:
         self.store.create_schema()
@@ -84,6 +100,37 @@ class Service:
             return body, self.stored_problem(body.run), result
 
         return await run_in_threadpool(load)
+
+    async def read_insight_request(self, request: Request, model: type[R]) -> InsightRequest[R]:
+        """Like `read_problem_request`, but a problem (or finished run) kept in the insight cache is taken
+        from there without reading, parsing or compiling it again."""
+        data = await self.read_json(request)
+
+        def load() -> InsightRequest[R]:
+            check_problem_size(data.get("problem") if isinstance(data, dict) else None, self.settings, "problem.")
+            body = validate_body(model, data)
+            if body.run is not None:
+                kept = self.insights.for_run(body.run)
+                if kept is not None:
+                    return InsightRequest(body, kept.problem, None, kept, body.run)
+            if body.problem is not None:
+                return InsightRequest(body, body.problem, None, self.insights.for_digest(problem_digest(body.problem)))
+            record = self.store.get(body.run)
+            done = record.status == "done" and record.result
+            result = Result.model_validate(record.result) if done else None
+            problem = self.stored_problem(body.run)
+            kept = self.insights.for_digest(problem_digest(problem))
+            return InsightRequest(body, problem, result, kept, body.run if done else None)
+
+        return await run_in_threadpool(load)
+
+    def insight(self, asked: InsightRequest[Any], deadline: float | None, stop: StopFlag) -> Insight:
+        """The kept insight of the asked problem, or a new one (kept when its base is proven)."""
+        if asked.insight is not None:
+            return asked.insight
+        made = Insight.of(asked.problem, asked.result, deadline, stop)
+        self.insights.keep(made, asked.run_id)
+        return made
 
 
 async def current_service(request: Request) -> Service:

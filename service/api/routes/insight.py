@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -31,13 +32,23 @@ router = APIRouter()
 async def recommend_pairs(request: Request, service: ServiceDep) -> Response:
     """The k best eligible partners for a position (or positions for a partner), best first, each with
     what placing it (as a lock) would change in the optimal allocation."""
-    body, problem, result = await service.read_problem_request(request, RecommendRequest)
+    asked = await service.read_insight_request(request, RecommendRequest)
+    body = asked.body
     limit = service.settings.time_limit(body.time_limit_seconds)
 
-    def call(_stop: StopFlag) -> Response:
+    def call(stop: StopFlag) -> Response:
+        deadline = time.monotonic() + limit
+        kept = service.insight(asked, deadline, stop)
         found = recommend(
-            problem, position=body.position, partner=body.partner, k=body.k, result=result, time_limit_seconds=limit
+            kept.problem,
+            position=body.position,
+            partner=body.partner,
+            k=body.k,
+            time_limit_seconds=max(deadline - time.monotonic(), 0.0),
+            stop=stop,
+            insight=kept,
         )
+        service.insights.keep(kept, asked.run_id)  # re-measured: it has learnt bounds and answers
         return json_response(found)
 
     return await service.on_worker(call)
@@ -53,10 +64,22 @@ async def recommend_pairs(request: Request, service: ServiceDep) -> Response:
 async def explain_pair(request: Request, service: ServiceDep) -> Response:
     """Every eligibility rule for the pair with the values compared, its score terms, whether it is in the
     optimal allocation and, if not, what stops it (the failing rule, or the binding constraint and who holds it)."""
-    body, problem, result = await service.read_problem_request(request, ExplainRequest)
+    asked = await service.read_insight_request(request, ExplainRequest)
+    body = asked.body
     limit = service.settings.time_limit(body.time_limit_seconds)
-    return await service.on_worker(
-        lambda _stop: json_response(
-            explain(problem, body.partner, body.position, result=result, time_limit_seconds=limit)
+
+    def call(stop: StopFlag) -> Response:
+        deadline = time.monotonic() + limit
+        kept = service.insight(asked, deadline, stop)
+        found = explain(
+            kept.problem,
+            body.partner,
+            body.position,
+            time_limit_seconds=max(deadline - time.monotonic(), 0.0),
+            stop=stop,
+            insight=kept,
         )
-    )
+        service.insights.keep(kept, asked.run_id)
+        return json_response(found)
+
+    return await service.on_worker(call)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -15,10 +15,14 @@ from rich.table import Table
 from rich.text import Text
 
 from enmusubi.service.cli.console import INPUT_ERROR_EXIT, fail_on_input_error
+from enmusubi.service.cli.interrupt import run_interruptible
+from enmusubi.service.cli.progress import ProgressDisplay
 from enmusubi.service.io.documents import load_problem_source
-from enmusubi.solver import InputError, Issue, Problem, Result, UnknownIdError
+from enmusubi.solver import InputError, Issue, Problem, Result, StopFlag, UnknownIdError
 from enmusubi.solver.explain import Explanation, explain
 from enmusubi.solver.problem import read_document
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -50,14 +54,36 @@ def terminal_console() -> Console:
     return console if console.is_terminal else Console(width=160)
 
 
-def show_explanation(console: Console, found: Explanation) -> None:
+def names_of(problem: Problem) -> dict[str, str]:
+    """Partner names and position titles by id, to print beside the ids."""
+    return {**{p.id: p.name for p in problem.partners}, **{j.id: j.title for j in problem.positions}}
+
+
+def labelled(ident: str | None, names: dict[str, str]) -> str:
+    if ident is None:
+        return "-"
+    name = names.get(ident)
+    return ident if not name or name == ident else f"{ident} ({name})"
+
+
+def run_with_progress(work: Callable[[StopFlag, ProgressDisplay], T]) -> T:
+    """Run a question with a live status line on a terminal (elapsed time, phase) and Ctrl-C as a stop:
+    the answer then comes back marked not exact."""
+    display = ProgressDisplay.for_cli(quiet=False)
+    with display:
+        finished = run_interruptible(lambda stop: work(stop, display), announce=display.announce)
+    return finished.value
+
+
+def show_explanation(console: Console, found: Explanation, names: dict[str, str] | None = None) -> None:
+    names = names or {}
     if found.in_optimal:
         verdict = "[green]in the optimal allocation[/green]"
     elif found.eligible:
         verdict = "[yellow]eligible, not in the optimal allocation[/yellow]"
     else:
         verdict = "[red]not eligible[/red]"
-    console.print(f"[bold]{found.partner} → {found.position}[/bold]: {verdict}")
+    console.print(f"[bold]{labelled(found.partner, names)} → {labelled(found.position, names)}[/bold]: {verdict}")
     console.print("[bold]Eligibility rules[/bold] (PROBLEM.md §4)")
     rules = Table()
     rules.add_column("rule")
@@ -79,7 +105,8 @@ def show_explanation(console: Console, found: Explanation) -> None:
     if found.reason:
         console.print(f"[bold]why not:[/bold] {found.reason}")
     if found.objective_change is not None and not found.in_optimal:
-        console.print(f"[bold]objective change if locked:[/bold] {found.objective_change:+.6f}")
+        exact = "" if found.exact is not False else f" (not proven: at most {found.objective_change_upper:+.6f})"
+        console.print(f"[bold]objective change if locked:[/bold] {found.objective_change:+.6f}{exact}")
 
 
 def explain_command(
@@ -95,8 +122,12 @@ def explain_command(
     """Explain a pair: every eligibility rule, the score's terms, and what keeps it out of the optimum."""
     with fail_on_input_error(), fail_on_unknown_id():
         loaded, base = load_inputs(problem, result)
-        found = explain(loaded, partner, position, result=base, time_limit_seconds=time_limit)
+        found = run_with_progress(
+            lambda stop, display: explain(
+                loaded, partner, position, result=base, time_limit_seconds=time_limit, stop=stop, progress=display
+            )
+        )
     if as_json:
         typer.echo(found.model_dump_json(indent=2))
     else:
-        show_explanation(terminal_console(), found)
+        show_explanation(terminal_console(), found, names_of(loaded))

@@ -9,13 +9,25 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from enmusubi.service.cli.commands.explain import fail_on_unknown_id, load_inputs, terminal_console
+from enmusubi.service.cli.commands.explain import (
+    fail_on_unknown_id,
+    labelled,
+    load_inputs,
+    names_of,
+    run_with_progress,
+    terminal_console,
+)
 from enmusubi.service.cli.console import fail_on_input_error
 from enmusubi.solver.recommend import Recommendation, recommend
 
 
-def show_recommendation(console: Console, found: Recommendation) -> None:
-    target = f"position {found.position}" if found.position is not None else f"partner {found.partner}"
+def show_recommendation(console: Console, found: Recommendation, names: dict[str, str] | None = None) -> None:
+    names = names or {}
+    target = (
+        f"position {labelled(found.position, names)}"
+        if found.position is not None
+        else f"partner {labelled(found.partner, names)}"
+    )
     kind = "partner" if found.position is not None else "position"
     table = Table(
         title=f"Best {kind}s for {target} (optimum without a lock: {found.base_objective:.6f})", title_justify="left"
@@ -26,12 +38,15 @@ def show_recommendation(console: Console, found: Recommendation) -> None:
     table.add_column("objective change", justify="right")
     table.add_column("displaces")
     for rank, candidate in enumerate(found.candidates, start=1):
-        pushed = ", ".join(f"{d.partner} → {d.position} ({d.score:.3f})" for d in candidate.displaces)
+        pushed = ", ".join(
+            f"{labelled(d.partner, names)} → {labelled(d.position, names)} ({d.score:.3f})" for d in candidate.displaces
+        )
         table.add_row(
             str(rank),
-            str(candidate.partner if found.position is not None else candidate.position),
+            labelled(candidate.partner if found.position is not None else candidate.position, names),
             f"{candidate.score:.6f}",
-            f"{candidate.objective_change + 0.0:+.6f}",
+            f"{candidate.objective_change + 0.0:+.6f}"
+            + ("" if candidate.exact else f" (≤ {candidate.objective_change_upper + 0.0:+.6f}, not proven)"),
             pushed or "-",
         )
     console.print(table)
@@ -55,8 +70,19 @@ def recommend_command(
     """Rank eligible pairs by what placing each would do to the whole optimal allocation."""
     with fail_on_input_error(), fail_on_unknown_id():
         loaded, base = load_inputs(problem, result)
-        found = recommend(loaded, position=position, partner=partner, k=k, result=base, time_limit_seconds=time_limit)
+        found = run_with_progress(
+            lambda stop, display: recommend(
+                loaded,
+                position=position,
+                partner=partner,
+                k=k,
+                result=base,
+                time_limit_seconds=time_limit,
+                stop=stop,
+                progress=display,
+            )
+        )
     if as_json:
         typer.echo(found.model_dump_json(indent=2))
     else:
-        show_recommendation(terminal_console(), found)
+        show_recommendation(terminal_console(), found, names_of(loaded))

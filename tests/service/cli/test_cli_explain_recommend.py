@@ -34,7 +34,9 @@ def test_explain_terminal_shows_rules_terms_and_reason() -> None:
     run = enmusubi("explain", EXAMPLE, "p-pm", "tama-tool-training")
     assert run.exit_code == 0, run.output
     out = run.stdout
-    assert "p-pm → tama-tool-training" in out and "not in the optimal allocation" in out
+    # Names beside the ids.
+    assert "p-pm (C. Manager) → tama-tool-training (SaaS tool trainer)" in out
+    assert "not in the optimal allocation" in out
     for name in ("skill", "onsite", "commute", "rate", "excluded", "hours", "budget"):
         assert name in out
     assert "✓" in out and "✗" not in out
