@@ -21,6 +21,8 @@ API_MD_ENDPOINTS = {
     ("post", "/v1/scenarios"),
     ("post", "/v1/recommend"),
     ("post", "/v1/explain"),
+    ("get", "/v1/runs/{run_id}/events"),  # Additions: progress
+    ("get", "/v1/runs/{run_id}/files/{name}"),  # Additions: runs as files
 }
 
 
