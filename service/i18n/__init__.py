@@ -45,7 +45,7 @@ def language_from_accept(header: str | None) -> Language:
                 continue
         code = tag.strip().lower()[:2]
         if code in LANGUAGES and quality > 0 and (best is None or (quality, -order) > (best[0], best[1])):
-            best = (quality, -order, code)  # type: ignore[assignment]
+            best = (quality, -order, code)
     return best[2] if best else DEFAULT_LANGUAGE
 
 
@@ -72,7 +72,7 @@ def default_language(environ: Mapping[str, str] | None = None) -> Language:
 def check_language(lang: str) -> Language:
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}; choose {' or '.join(LANGUAGES)}")
-    return lang  # type: ignore[return-value]
+    return lang
 
 
 def t(lang: str, key: str, **values: object) -> str:

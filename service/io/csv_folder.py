@@ -31,6 +31,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import partial
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -459,7 +460,7 @@ def read_csv_zip(data: bytes, name: str = "problem.zip") -> tuple[dict[str, Any]
         if sum(info.file_size for info in members) > MAX_UNZIPPED_BYTES:
             raise InputError(Issue(name, f"unpacked it would be larger than {MAX_UNZIPPED_BYTES} bytes"))
         contents = {Path(info.filename).name: archive.read(info) for info in members}
-    return read_csv_files({file: (lambda b=blob: b) for file, blob in contents.items()}, name)
+    return read_csv_files({file: partial(bytes, blob) for file, blob in contents.items()}, name)
 
 
 # ------------------------------------------------------------------------------------------------------------ writing

@@ -16,8 +16,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
-from matplotlib import colormaps, rcParams
+from matplotlib import colormaps, rc_context
 from matplotlib.axes import Axes
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Colormap, Normalize
@@ -44,7 +45,12 @@ FILL_CMAP = "RdYlGn"
 BUDGET_CMAP = "PuBu"
 IDLE_COLOUR = "#c8c8c8"
 NO_LIMIT_COLOUR = "#7a7a7a"
-_STYLE = {"svg.fonttype": "none", "font.family": "sans-serif", "font.sans-serif": FONT_STACK, "font.size": 9}
+_STYLE: dict[Any, Any] = {
+    "svg.fonttype": "none",
+    "font.family": "sans-serif",
+    "font.sans-serif": FONT_STACK,
+    "font.size": 9,
+}
 
 
 @dataclass(frozen=True)
@@ -93,17 +99,6 @@ def svg_text(figure: Figure) -> str:
     return re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1 role="img"', text, count=1)
 
 
-class rc_style:  # noqa: N801 (used like matplotlib's rc_context, which this is)
-    """matplotlib's settings for our pictures, restored afterwards (a context manager)."""
-
-    def __enter__(self) -> None:
-        self._saved = {k: rcParams[k] for k in _STYLE}
-        rcParams.update(_STYLE)
-
-    def __exit__(self, *_: object) -> None:
-        rcParams.update(self._saved)
-
-
 def _median(values: Sequence[float]) -> float:
     ordered = sorted(values)
     return ordered[len(ordered) // 2]
@@ -149,7 +144,7 @@ def _draw_places(
 
 def map_svg(points: Sequence[Place], lang: str) -> str:
     """The map: circles sized by openings, filled by the share filled, ringed by the share of budget used."""
-    with rc_style():
+    with rc_context(_STYLE):
         figure = Figure(figsize=(8.0, 5.6), layout="constrained")
         fill_cmap, budget_cmap = colormaps[FILL_CMAP], colormaps[BUDGET_CMAP]
         mainland, far = _split(points) if points else ([], [])
@@ -189,7 +184,7 @@ def with_tooltips(svg: str, points: Sequence[Place]) -> str:
 def fill_svg(points: Sequence[Place], lang: str) -> str:
     """Openings filled and left open, one bar per recruiting municipality."""
     recruiting = sorted((p for p in points if p.openings), key=lambda p: (-p.openings, p.id))
-    with rc_style():
+    with rc_context(_STYLE):
         figure = Figure(figsize=(7.0, 0.8 + 0.24 * max(len(recruiting), 1)), layout="constrained")
         ax = figure.add_subplot()
         names = [short_name(p.name) for p in recruiting][::-1]
@@ -206,7 +201,7 @@ def fill_svg(points: Sequence[Place], lang: str) -> str:
 def budget_svg(points: Sequence[Place], lang: str) -> str:
     """The share of its budget each recruiting municipality with a budget spent."""
     limited = sorted((p for p in points if p.openings and p.budget_yen is not None), key=lambda p: p.id)
-    with rc_style():
+    with rc_context(_STYLE):
         figure = Figure(figsize=(7.0, 0.8 + 0.24 * max(len(limited), 1)), layout="constrained")
         ax = figure.add_subplot()
         names = [short_name(p.name) for p in limited][::-1]
@@ -226,7 +221,7 @@ def budget_svg(points: Sequence[Place], lang: str) -> str:
 def scores_svg(result: Result, lang: str) -> str:
     """How the placements' scores are spread."""
     scores = [a.score for a in result.assignments]
-    with rc_style():
+    with rc_context(_STYLE):
         figure = Figure(figsize=(7.0, 2.6), layout="constrained")
         ax = figure.add_subplot()
         ax.hist(scores or [0.0], bins=min(30, max(len(scores) // 4, 5)), color="#3b6ea8", edgecolor="white")
@@ -240,7 +235,7 @@ def variants_svg(
     names: Sequence[str], objective: Sequence[float], filled: Sequence[float], spend: Sequence[float], lang: str
 ) -> str:
     """Each variant's change against the base: objective, openings filled, spend."""
-    with rc_style():
+    with rc_context(_STYLE):
         figure = Figure(figsize=(8.0, 0.9 + 0.32 * max(len(names), 1)), layout="constrained")
         axes = figure.subplots(1, 3, sharey=True)
         labels = list(names)[::-1]

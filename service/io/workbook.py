@@ -110,7 +110,7 @@ def workbook_bytes(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[
     from openpyxl.styles import Font
 
     book = Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])  # a new workbook comes with one empty sheet
     for title, header, rows in sheets:
         sheet = book.create_sheet(title)
         sheet.append(list(header))
