@@ -21,6 +21,7 @@ API_MD_ENDPOINTS = {
     ("post", "/v1/scenarios"),
     ("post", "/v1/recommend"),
     ("post", "/v1/explain"),
+    ("post", "/v1/shortlists"),
     ("get", "/v1/runs/{run_id}/events"),  # Additions: progress
     ("get", "/v1/runs/{run_id}/files/{name}"),  # Additions: runs as files
 }
@@ -64,6 +65,7 @@ def test_every_json_body_and_response_refers_to_a_defined_schema(document: dict[
         "/v1/scenarios": "ScenarioRequest",
         "/v1/recommend": "RecommendRequest",
         "/v1/explain": "ExplainRequest",
+        "/v1/shortlists": "ShortlistRequest",
     }
     ok = {
         path: item["post"]["responses"].get("200", item["post"]["responses"].get("202"))

@@ -137,6 +137,7 @@ def test_sign_in_upload_watch_the_run_explore_and_switch_language(
     placed = page.locator("#muni-detail tbody button").first  # a placed position: its candidates, then a pair
     placed.click()
     expect(page.locator("#candidates tbody button").first).to_be_visible(timeout=120_000)
+    expect(page.locator("#shortlist li").first).to_be_visible(timeout=120_000)  # POST /v1/shortlists answers
     page.locator("#candidates tbody button").first.click()
     expect(page.locator("#rules tbody tr")).to_have_count(7, timeout=120_000)
     expect(page.locator("#explanation-summary")).to_contain_text("適格: はい")

@@ -182,7 +182,7 @@ def test_bad_rows_and_files(folder: Path) -> None:
     assert issues_of(folder) == [
         "lock.csv: unknown file in " + str(folder) + "; expected: " + ", ".join(FILE_NAMES),
         "problem.csv:3:key: unknown key 'period_week'; known: version, period_weeks, weights.fill, weights.skill, "
-        "weights.preference, weights.commute, weights.cost, weights.incumbent",
+        "weights.preference, weights.commute, weights.cost, weights.incumbent, weights.equity",
         "problem.csv:4:value: weights.fill: 'lots' is not a number",
         "locks.csv:2: the row has 3 cells, the header has 2",
     ]
