@@ -124,7 +124,6 @@ FALLBACK_POPULATION = {
     "13303": 32_000, "13305": 16_000, "13307": 2_000, "13308": 5_000, "13361": 7_500, "13362": 300, "13363": 2_500,
     "13364": 1_800, "13381": 2_300, "13382": 300, "13401": 7_000, "13402": 170, "13421": 2_900,
 }  # fmt: skip
-KIND_SUFFIX = {"ward": "Ward", "city": "City", "town": "Town", "village": "Village"}
 SURNAMES = (
     "Sato", "Suzuki", "Takahashi", "Tanaka", "Ito", "Watanabe", "Yamamoto", "Nakamura", "Kobayashi", "Kato",
     "Yoshida", "Yamada", "Sasaki", "Yamaguchi", "Matsumoto", "Inoue", "Kimura", "Hayashi", "Shimizu", "Saito",
@@ -464,6 +463,14 @@ def _incumbents(
 # -------------------------------------------------------------------------------------------------------- the problem
 
 
+def municipality_name(m: dict[str, Any]) -> str:
+    """The Japanese name coordinators use, with the romanised one beside it for everyone else: `港区 (Minato)`.
+
+    One `name` field keeps the problem format (PROBLEM.md) unchanged: every report, CSV and the console show
+    both, in either language, and sorting or searching by either works."""
+    return f"{m['name_ja']} ({m['name_en']})"
+
+
 def generate_problem(
     n_partners: int = 900,
     n_positions: int = 150,
@@ -542,7 +549,7 @@ def generate_problem(
         "municipalities": [
             {
                 "id": str(m["code"]),
-                "name": f"{m['name_en']} {KIND_SUFFIX.get(str(m.get('kind')), '')}".strip(),
+                "name": municipality_name(m),
                 "lat": float(m["lat"]),
                 "lon": float(m["lon"]),
                 "budget_yen": budgets.get(str(m["code"])),

@@ -12,6 +12,7 @@ from enmusubi import markdown
 from enmusubi.scenarios.compare import CountChange, VariantDiff
 from enmusubi.scenarios.run import ScenarioRun, VariantRun
 from enmusubi.scenarios.scenario import BASE_SLUG
+from enmusubi.scenarios.words import changes_in_words
 from enmusubi.solver import Result
 
 RESULT_FILE = "result.json"
@@ -39,6 +40,21 @@ def _signed(value: float, digits: int = 3) -> str:
     if abs(value) < 0.5 * 10**-digits:
         return "0"
     return f"{value:+,.{digits}f}"
+
+
+def variant_rows(run: ScenarioRun, base: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    """Each variant against the base, for report.html and the console: changes in words and the three deltas."""
+    return [
+        {
+            "name": v.name,
+            "slug": v.slug,
+            "changes": changes_in_words(base, v.changes, lang),
+            "objective_change": v.diff.objective.change,
+            "filled_change": v.diff.filled_openings.change,
+            "spend_change": v.diff.total_spend.change,
+        }
+        for v in run.variants
+    ]
 
 
 def _yen(value: float | None, signed: bool = False) -> str:
@@ -141,11 +157,15 @@ def _table(headers: list[str], rows: list[list[Any]], more_hint: str = "comparis
     return [*lines, ""]
 
 
-def _variant_section(v: VariantRun) -> list[str]:
+def _variant_section(v: VariantRun, base: dict[str, Any] | None, lang: str) -> list[str]:
     d: VariantDiff = v.diff
-    out = [f"## {v.name}", "", f"Result: `{result_path(v.slug)}` — {_status(v.result)}.", ""]
+    out = [f"## {v.name}", "", f"Result: `{result_path(v.slug)}` — {_status(v.result)}; its own CSVs, "
+           f"`{v.slug}/report.md` and `{v.slug}/report.html` beside it.", ""]  # fmt: skip
     out += ["Changes:", ""]
-    out += [f"- `{json.dumps(c, ensure_ascii=False)}`" for c in v.changes] or ["- none (the base as it is)"]
+    if base is not None:
+        out += [f"- {line}" for line in changes_in_words(base, v.changes, lang)]
+    else:
+        out += [f"- `{json.dumps(c, ensure_ascii=False)}`" for c in v.changes] or ["- none (the base as it is)"]
     out += [f"- {note}" for note in v.notes]
     out += [
         "",
@@ -215,8 +235,11 @@ def _variant_section(v: VariantRun) -> list[str]:
     return out
 
 
-def markdown_report(run: ScenarioRun) -> str:
-    """report.md: the base in brief, a summary table of the variants, then each variant's differences."""
+def markdown_report(run: ScenarioRun, base: dict[str, Any] | None = None, lang: str = "en") -> str:
+    """report.md: the base in brief, a summary table of the variants, then each variant's differences.
+
+    With the base problem (its dict), changes are written in words (`中野区 (Nakano) budget ×1.3 → ¥780,000`)
+    in `lang`; without it, as the scenario file gives them."""
     filled, openings = _filled(run.base)
     mode = f"in parallel on {run.workers} processes" if run.parallel else "one after another"
     lines = [
@@ -242,7 +265,7 @@ def markdown_report(run: ScenarioRun) -> str:
     headers = ["variant", "status", "objective", "Δ objective", "served", "filled", "Δ filled", "Δ spend", "pairs +/−"]
     lines += _table([*headers, "positions filled +/−"], rows)
     for v in run.variants:
-        lines += _variant_section(v)
+        lines += _variant_section(v, base, lang)
     return "\n".join(lines).rstrip() + "\n"
 
 

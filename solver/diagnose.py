@@ -49,9 +49,10 @@ def no_eligible_detail(data: ProblemData, j: int) -> str:
         if k > 0 and counts[k]
     )
     nearest = int(counts[furthest])
+    who = "the nearest partner" if nearest == 1 else f"the nearest {nearest} partners"
     return (
         f"{have_skills} partner(s) have {_skill_text(data, j)}, but {stopped}; "
-        f"the nearest {nearest} got as far as the {ELIGIBILITY_RULE_NAMES[furthest]} rule"
+        f"{who} got as far as the {ELIGIBILITY_RULE_NAMES[furthest]} rule"
     )
 
 
@@ -89,8 +90,8 @@ def unfilled_positions(data: ProblemData, cands: Candidates, chosen: np.ndarray)
             full_count = count_used[partners] >= data.max_assignments[partners]
             if cheapest > room + CAPACITY_EPS:
                 reason = "budget"
-                detail = (
-                    f"budget ran out: ¥{room:,.0f} left of ¥{data.muni_budget[m]:,.0f}, "
+                detail = (  # the reason ("budget") says the budget ran out; the detail says by how much
+                    f"¥{room:,.0f} left of ¥{data.muni_budget[m]:,.0f}, "
                     f"the cheapest of its {len(mine)} unplaced eligible partner(s) costs ¥{cheapest:,.0f}"
                 )
             else:

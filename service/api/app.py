@@ -13,6 +13,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
+from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 from starlette.concurrency import run_in_threadpool
@@ -20,7 +22,8 @@ from starlette.concurrency import run_in_threadpool
 from enmusubi.service.api.auth import require_api_key
 from enmusubi.service.api.dependencies import Service
 from enmusubi.service.api.errors import install_error_handlers
-from enmusubi.service.api.routes import health, insight, runs, scenarios, shortlists, solve
+from enmusubi.service.api.offline import CONSOLE_POLICY, DOCS_POLICY, OfflinePolicy
+from enmusubi.service.api.routes import console, health, insight, runs, scenarios, shortlists, solve
 from enmusubi.service.api.schemas import (
     ExplainRequest,
     Message,
@@ -67,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await run_in_threadpool(service.stop)
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc with Swagger UI and ReDoc served from the installed package, no CDN
         title="enmusubi",
         version=API_VERSION,
         description="Matching specialists to Tokyo's municipalities: solve, batch runs, scenarios, recommend, explain.",
@@ -83,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type"],
             expose_headers=["Location", "Retry-After"],
         )
+    app.add_middleware(OfflinePolicy, policies={"/": CONSOLE_POLICY, "/docs": DOCS_POLICY, "/redoc": DOCS_POLICY})
     install_error_handlers(app)
     app.include_router(health.router)
     guarded = bool(settings.api_keys)
@@ -94,6 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for resource in (solve, runs, scenarios, insight, shortlists):
         v1.include_router(resource.router)
     app.include_router(v1)
+    app.include_router(console.router)
+    app.mount(console.STATIC_URL, StaticFiles(directory=console.STATIC_DIRECTORY), name="console-static")
     documented: list[type[BaseModel]] = [
         Problem,
         RunCreate,

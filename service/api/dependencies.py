@@ -23,6 +23,7 @@ from enmusubi.service.api.schemas import (
     RecommendRequest,
     ShortlistRequest,
 )
+from enmusubi.service.io.documents import problem_document_from_bytes
 from enmusubi.service.jobs.store import RunStore
 from enmusubi.service.jobs.worker_pool import WorkerPool
 from enmusubi.service.settings import Settings
@@ -33,6 +34,7 @@ from enmusubi.solver.insight import Insight
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R", RecommendRequest, ExplainRequest, ShortlistRequest)
+YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml")
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,10 @@ class Service:
             raise
 
     async def read_json(self, request: Request) -> Any:
+        """The body as JSON, or as YAML when its Content-Type says YAML (the console sends scenario files so)."""
         body = await read_body(request, self.settings.max_body_bytes)
+        if request.headers.get("content-type", "").split(";")[0].strip().lower() in YAML_TYPES:
+            return (await run_in_threadpool(problem_document_from_bytes, body, "yaml", "body"))[0]
         return await run_in_threadpool(decode_json, body)
 
     def stored_problem(self, run_id: str) -> Problem:

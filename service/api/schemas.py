@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from enmusubi.scenarios.scenario import ScenarioDocument
+from enmusubi.service.jobs.progress import RunProgress
 from enmusubi.service.jobs.store import RunRecord, RunStatus
 from enmusubi.solver.problem import Problem
 from enmusubi.solver.recommend import MAX_K
@@ -156,15 +157,49 @@ class RunSummary(_Out):
         return cls(**_summary_fields(record))
 
 
+class RunProgressView(_Out):
+    """Where a running solve is: its phase, seconds since it started, best objective and bound so far."""
+
+    phase: str = Field(description="e.g. scoring, solving")
+    elapsed_seconds: float
+    objective: float | None = Field(description="the best allocation's score so far; null before the first")
+    bound: float | None = Field(description="no allocation scores more than this; null before the search")
+    gap: float | None = Field(description="(bound - objective) / |objective|; null until both are known")
+
+    @classmethod
+    def from_progress(cls, progress: RunProgress | None) -> RunProgressView | None:
+        if progress is None:
+            return None
+        return cls(
+            phase=progress.phase,
+            elapsed_seconds=progress.elapsed_seconds,
+            objective=progress.objective,
+            bound=progress.bound,
+            gap=progress.gap,
+        )
+
+
 class RunView(RunSummary):
     """A run with its result: present when done, and when a cancelled run had found an allocation before the stop."""
 
     result: Result | None
+    progress: RunProgressView | None = Field(
+        default=None, description="while the run is running (as seen by the service process solving it)"
+    )
 
     @classmethod
-    def from_record(cls, record: RunRecord) -> RunView:
+    def from_record(cls, record: RunRecord, progress: RunProgress | None = None) -> RunView:
         result = None if record.result is None else Result.model_validate(record.result)
-        return cls(**_summary_fields(record), result=result)
+        live = RunProgressView.from_progress(progress) if record.status == "running" else None
+        return cls(**_summary_fields(record), result=result, progress=live)
+
+
+class RunEvent(_Out):
+    """One server-sent event of GET /v1/runs/{id}/events: the run's status and, while running, its progress."""
+
+    id: RunId
+    status: RunStatus
+    progress: RunProgressView | None
 
 
 def _summary_fields(record: RunRecord) -> dict[str, Any]:

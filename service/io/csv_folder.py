@@ -12,6 +12,13 @@ Errors name the file, the row (the line number in the file; the header is line 1
 the column, e.g. `partners.csv:12:hourly_rate_yen: 'abc' is not a number`. Reading gives
 a plain problem dict plus a `SourceMap` that translates the validator's paths
 (`partners[10].hourly_rate_yen`) into such places.
+
+Made for files saved by Excel: each file's encoding is detected (UTF-8 with or without a BOM,
+UTF-16 with its BOM, or CP932 = Windows Shift_JIS), the file is named when none fits; trailing
+empty columns and empty rows are ignored. Number cells (and the levels and weights in maps) are
+normalised with Unicode NFKC before they are read, so full-width digits typed with a Japanese
+input method (`１２．５`) read as `12.5`; text and ids are kept exactly as written. Files are
+written as UTF-8 with a BOM, which is what Excel needs to open them right.
 """
 
 from __future__ import annotations
@@ -19,9 +26,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import partial
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -29,11 +39,13 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from enmusubi.service.io.files import write_atomic
+from enmusubi.service.io.files import write_csv
 from enmusubi.solver.errors import InputError, Issue
 from enmusubi.solver.problem import Problem, Weights
 
-SETTINGS_FILE = "problem.csv"
+SETTINGS_SECTION = "problem"
+SETTINGS_FILE = f"{SETTINGS_SECTION}.csv"
+ENCODINGS = ("utf-8", "cp932")  # tried in this order after the BOMs; UTF-8 is strict enough to rarely misfire
 HEADER_LINE = 1
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -130,6 +142,10 @@ class SourceMap:
 
     lines: dict[str, list[int]] = field(default_factory=dict)  # section -> line of each entry
     setting_lines: dict[str, int] = field(default_factory=dict)  # problem.csv key -> line
+    labels: dict[str, str] = field(default_factory=dict)  # section (or "problem") -> how errors name it, if not X.csv
+
+    def label(self, section: str) -> str:
+        return self.labels.get(section, f"{section}.csv")
 
     def place(self, path: str) -> str | None:
         """`partners[10].skills.security` -> `partners.csv:12:skills`, or None if not from a CSV row."""
@@ -137,13 +153,13 @@ class SourceMap:
         if match and match.group(1) in self.lines:
             section, index, column = match.group(1), int(match.group(2)), match.group(3)
             lines = self.lines[section]
-            file_name = TABLE_BY_SECTION[section].file_name
+            file_name = self.label(section)
             if index >= len(lines):
                 return None
             return f"{file_name}:{lines[index]}" + (f":{column}" if column else "")
         key = path if path in self.setting_lines else path.split("[")[0]
         if key in self.setting_lines:
-            return f"{SETTINGS_FILE}:{self.setting_lines[key]}:value"
+            return f"{self.label(SETTINGS_SECTION)}:{self.setting_lines[key]}:value"
         return None
 
     def translate(self, issue: Issue) -> Issue:
@@ -168,7 +184,13 @@ def _split_items(text: str) -> list[str]:
     return [part.strip() for part in text.split(_LIST_SEPARATOR) if part.strip()]
 
 
+def normalise_number(text: str) -> str:
+    """Full-width digits, signs and points (NFKC) to ASCII, spaces trimmed: `１２．５` -> `12.5`."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
 def _parse_number(text: str) -> int | float:
+    text = normalise_number(text)
     if _INTEGER.fullmatch(text):
         return int(text)
     if _NUMBER.fullmatch(text):
@@ -177,6 +199,7 @@ def _parse_number(text: str) -> int | float:
 
 
 def _parse_integer(text: str) -> int:
+    text = normalise_number(text)
     if _INTEGER.fullmatch(text):
         return int(text)
     if _NUMBER.fullmatch(text):
@@ -206,6 +229,8 @@ def parse_cell(kind: Kind, raw: str) -> tuple[bool, Any]:
     text = raw.strip()
     if kind is Kind.TEXT:
         return True, raw
+    if kind in (Kind.BUDGET, Kind.OPTIONAL_INTEGER):
+        text = normalise_number(text)
     if kind is Kind.BUDGET and text.lower() in ("", "null"):
         return True, None
     if text == "":
@@ -223,28 +248,56 @@ def parse_cell(kind: Kind, raw: str) -> tuple[bool, Any]:
     return True, _split_items(text)
 
 
-def _read_rows(path: Path) -> Iterable[tuple[int, list[str]]]:
-    """(line number, cells) of each non-blank row; the header is line 1."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle, strict=True)
-        start = 1
-        for cells in reader:
-            if any(cell.strip() for cell in cells):
-                yield start, cells
-            start = reader.line_num + 1
+Rows = Iterable[tuple[int, list[str]]]  # (line number, cells) of each row; the header is line 1
 
 
-def _read_table(path: Path, table: Table, issues: list[Issue]) -> tuple[list[dict[str, Any]], list[int]]:
-    name = table.file_name
+def decode_text(data: bytes) -> str:
+    """The text of a CSV file in any encoding Excel saves in; ValueError saying what was tried when none fits."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValueError("cannot read the text: it is not UTF-8, UTF-16 (with its BOM) or CP932 (Shift_JIS)")
+
+
+def csv_rows(text: str) -> Rows:
+    """(line number, cells) of each non-blank row of CSV text."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1
+    for cells in reader:
+        if any(cell.strip() for cell in cells):
+            yield start, cells
+        start = reader.line_num + 1
+
+
+def _trim(cells: list[str], width: int) -> list[str]:
+    """Drop the empty cells past `width` that Excel leaves after the last column."""
+    if len(cells) > width and not any(cell.strip() for cell in cells[width:]):
+        return cells[:width]
+    return cells
+
+
+def _header(cells: list[str]) -> list[str]:
+    names = [normalise_number(cell) for cell in cells]  # NFKC: full-width letters in a heading too
+    while names and not names[-1]:
+        names.pop()
+    return names
+
+
+def _read_table(source: Rows, name: str, table: Table, issues: list[Issue]) -> tuple[list[dict[str, Any]], list[int]]:
     records: list[dict[str, Any]] = []
     lines: list[int] = []
-    rows = iter(_read_rows(path))
+    rows = iter(source)
     first = next(rows, None)
     if first is None:
         issues.append(Issue(f"{name}:{HEADER_LINE}", "the file is empty (it needs at least the header row)"))
         return records, lines
-    header_line, header = first
-    header = [cell.strip() for cell in header]
+    header_line, header = first[0], _header(first[1])
     columns: list[Column | None] = []
     header_ok = True
     for position, column_name in enumerate(header):
@@ -264,7 +317,8 @@ def _read_table(path: Path, table: Table, issues: list[Issue]) -> tuple[list[dic
             header_ok = False
     if not header_ok:
         return records, lines
-    for line, cells in rows:
+    for line, row in rows:
+        cells = _trim(row, len(header))
         if len(cells) != len(header):
             issues.append(Issue(f"{name}:{line}", f"the row has {len(cells)} cells, the header has {len(header)}"))
             continue
@@ -283,29 +337,30 @@ def _read_table(path: Path, table: Table, issues: list[Issue]) -> tuple[list[dic
     return records, lines
 
 
-def _read_settings(path: Path, issues: list[Issue], where: SourceMap) -> dict[str, Any]:
+def _read_settings(source: Rows, name: str, issues: list[Issue], where: SourceMap) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    rows = iter(_read_rows(path))
+    rows = iter(source)
     first = next(rows, None)
-    if first is None or [cell.strip() for cell in first[1]] != ["key", "value"]:
-        issues.append(Issue(f"{SETTINGS_FILE}:{HEADER_LINE}", "the header must be exactly: key,value"))
+    if first is None or _header(first[1]) != ["key", "value"]:
+        issues.append(Issue(f"{name}:{HEADER_LINE}", "the header must be exactly: key,value"))
         return out
-    for line, cells in rows:
+    for line, row in rows:
+        cells = _trim(row, 2)
         if len(cells) != 2:
-            issues.append(Issue(f"{SETTINGS_FILE}:{line}", f"the row has {len(cells)} cells, expected key,value"))
+            issues.append(Issue(f"{name}:{line}", f"the row has {len(cells)} cells, expected key,value"))
             continue
-        key = cells[0].strip()
+        key = normalise_number(cells[0])
         if key not in SETTINGS:
-            issues.append(Issue(f"{SETTINGS_FILE}:{line}:key", f"unknown key {key!r}; known: {', '.join(SETTINGS)}"))
+            issues.append(Issue(f"{name}:{line}:key", f"unknown key {key!r}; known: {', '.join(SETTINGS)}"))
             continue
         if key in where.setting_lines:
             also = where.setting_lines[key]
-            issues.append(Issue(f"{SETTINGS_FILE}:{line}:key", f"{key!r} is given twice (also line {also})"))
+            issues.append(Issue(f"{name}:{line}:key", f"{key!r} is given twice (also line {also})"))
             continue
         try:
             present, value = parse_cell(SETTINGS[key], cells[1])
         except ValueError as error:
-            issues.append(Issue(f"{SETTINGS_FILE}:{line}:value", f"{key}: {error}"))
+            issues.append(Issue(f"{name}:{line}:value", f"{key}: {error}"))
             continue
         where.setting_lines[key] = line
         if key.startswith("weights."):
@@ -321,6 +376,55 @@ def is_csv_folder(path: Path) -> bool:
     return path.is_dir()
 
 
+def read_tables(
+    sources: Mapping[str, Callable[[], Rows]], where: SourceMap, missing: str, issues: list[Issue] | None = None
+) -> dict[str, Any]:
+    """The problem dict from one row source per section (`problem` for the settings), named by `where.label`.
+
+    A source raises ValueError when it cannot be read at all (its encoding); `missing` says where a
+    required table was looked for. Raises InputError listing every fault found.
+    """
+    issues = issues if issues is not None else []
+    data: dict[str, Any] = {"version": 1}
+    for section in (SETTINGS_SECTION, *TABLE_BY_SECTION):
+        name = where.label(section)
+        if section not in sources:
+            table = TABLE_BY_SECTION.get(section)
+            if table is not None and table.required_file:
+                issues.append(Issue(name, f"required {missing}"))
+            continue
+        try:
+            rows = list(sources[section]())
+        except ValueError as error:  # the encoding
+            issues.append(Issue(name, str(error)))
+            continue
+        except (csv.Error, OSError) as error:
+            issues.append(Issue(name, f"cannot read: {error}"))
+            continue
+        if section == SETTINGS_SECTION:
+            data.update(_read_settings(rows, name, issues, where))
+        else:
+            records, lines = _read_table(rows, name, TABLE_BY_SECTION[section], issues)
+            data[section] = records
+            where.lines[section] = lines
+    if issues:
+        raise InputError(issues)
+    return data
+
+
+def read_csv_files(files: Mapping[str, Callable[[], bytes]], container: str) -> tuple[dict[str, Any], SourceMap]:
+    """The problem in CSV files given by name (e.g. read from a folder or a zip); `container` names where."""
+    message = f"unknown file in {container}; expected: {', '.join(FILE_NAMES)}"
+    unknown = [Issue(name, message) for name in files if name not in FILE_NAMES]
+
+    def rows(name: str) -> Callable[[], Rows]:
+        return lambda: csv_rows(decode_text(files[name]()))
+
+    sources = {name.removesuffix(".csv"): rows(name) for name in files if name in FILE_NAMES}
+    where = SourceMap()
+    return read_tables(sources, where, f"file is missing in {container}", unknown), where
+
+
 def read_csv_folder(folder: str | Path) -> tuple[dict[str, Any], SourceMap]:
     """The problem dict a CSV folder holds, and where each entry came from.
 
@@ -330,32 +434,33 @@ def read_csv_folder(folder: str | Path) -> tuple[dict[str, Any], SourceMap]:
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(Issue(str(folder), "no such folder"))
-    issues: list[Issue] = []
-    where = SourceMap()
-    unknown = sorted(p.name for p in folder.glob("*.csv") if p.name not in FILE_NAMES)
-    for file_name in unknown:
-        issues.append(Issue(file_name, f"unknown file in {folder}; expected: {', '.join(FILE_NAMES)}"))
-    settings_path = folder / SETTINGS_FILE
-    data: dict[str, Any] = {"version": 1}
+    files = {path.name: path.read_bytes for path in sorted(folder.glob("*.csv"))}
+    return read_csv_files(files, str(folder))
+
+
+ZIP_SUFFIX = ".zip"
+MAX_UNZIPPED_BYTES = 512 * 1024 * 1024  # a zip bomb is refused before it is unpacked
+
+
+def read_csv_zip(data: bytes, name: str = "problem.zip") -> tuple[dict[str, Any], SourceMap]:
+    """A CSV folder sent as a zip: the files at its top or in one folder (as a zipped folder has them)."""
     try:
-        if settings_path.exists():
-            data.update(_read_settings(settings_path, issues, where))
-        for table in TABLES:
-            path = folder / table.file_name
-            if not path.exists():
-                if table.required_file:
-                    issues.append(Issue(table.file_name, f"required file is missing in {folder}"))
-                continue
-            records, lines = _read_table(path, table, issues)
-            data[table.section] = records
-            where.lines[table.section] = lines
-    except UnicodeDecodeError as error:
-        issues.append(Issue(str(folder), f"a file is not UTF-8 text: {error}"))
-    except (csv.Error, OSError) as error:
-        issues.append(Issue(str(folder), f"cannot read: {error}"))
-    if issues:
-        raise InputError(issues)
-    return data, where
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as error:
+        raise InputError(Issue(name, f"cannot read it as a zip file: {error}")) from None
+    with archive:
+        members = [  # a Mac's zip adds __MACOSX/ and dot files beside the CSVs
+            info
+            for info in archive.infolist()
+            if not (info.is_dir() or info.filename.startswith("__MACOSX/") or Path(info.filename).name.startswith("."))
+        ]
+        folders = {str(Path(info.filename).parent) for info in members}
+        if len(folders) > 1:
+            raise InputError(Issue(name, f"the CSV files must be in one folder; found {', '.join(sorted(folders))}"))
+        if sum(info.file_size for info in members) > MAX_UNZIPPED_BYTES:
+            raise InputError(Issue(name, f"unpacked it would be larger than {MAX_UNZIPPED_BYTES} bytes"))
+        contents = {Path(info.filename).name: archive.read(info) for info in members}
+    return read_csv_files({file: partial(bytes, blob) for file, blob in contents.items()}, name)
 
 
 # ------------------------------------------------------------------------------------------------------------ writing
@@ -390,6 +495,7 @@ def format_cell(kind: Kind, value: Any) -> str:
 
 
 def csv_text(header: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
+    """RFC 4180 text (no BOM: `files.write_csv` adds it when the text goes to a file)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180; it also makes a cell holding a lone CR quoted
     writer.writerow(header)
@@ -397,7 +503,8 @@ def csv_text(header: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
     return buffer.getvalue()
 
 
-def _table_text(table: Table, records: list[Mapping[str, Any]]) -> str:
+def table_rows(table: Table, records: list[Mapping[str, Any]]) -> list[list[str]]:
+    """The cells of each record, in the table's column order; ValueError naming the record for a bad value."""
     names = [c.name for c in table.columns]
     rows = []
     for k, record in enumerate(records):
@@ -414,10 +521,10 @@ def _table_text(table: Table, records: list[Mapping[str, Any]]) -> str:
             except ValueError as error:
                 raise ValueError(f"{table.section}[{k}].{column.name}: {error}") from None
         rows.append(row)
-    return csv_text(names, rows)
+    return rows
 
 
-def _settings_text(problem: Mapping[str, Any]) -> str:
+def settings_rows(problem: Mapping[str, Any]) -> list[list[str]]:
     rows = []
     for key, kind in SETTINGS.items():
         if key.startswith("weights."):
@@ -427,14 +534,18 @@ def _settings_text(problem: Mapping[str, Any]) -> str:
                 rows.append([key, format_cell(kind, weights[name])])
         elif key in problem:
             rows.append([key, format_cell(kind, problem[key])])
-    return csv_text(["key", "value"], rows)
+    return rows
+
+
+SETTINGS_HEADER = ("key", "value")
 
 
 def csv_folder_texts(problem: Mapping[str, Any]) -> dict[str, str]:
     """File name -> CSV text for every file of the folder (all of them, so no stale file survives)."""
-    texts = {SETTINGS_FILE: _settings_text(problem)}
+    texts = {SETTINGS_FILE: csv_text(SETTINGS_HEADER, settings_rows(problem))}
     for table in TABLES:
-        texts[table.file_name] = _table_text(table, list(problem.get(table.section) or []))
+        rows = table_rows(table, list(problem.get(table.section) or []))
+        texts[table.file_name] = csv_text([c.name for c in table.columns], rows)
     return texts
 
 
@@ -444,6 +555,6 @@ def write_csv_folder(problem: Mapping[str, Any], folder: str | Path) -> list[Pat
     texts = csv_folder_texts(problem)  # format everything first: a value that cannot be written leaves no file
     paths = []
     for file_name, text in texts.items():
-        write_atomic(folder / file_name, text)
+        write_csv(folder / file_name, text)
         paths.append(folder / file_name)
     return paths

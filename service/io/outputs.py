@@ -1,4 +1,5 @@
-"""The output folder of an allocation run: result.json, CSVs for spreadsheets, and report.md.
+"""The output folder of an allocation run: result.json, CSVs for spreadsheets (UTF-8 with a BOM, for
+Excel), result.xlsx (the same tables as sheets), report.md and report.html.
 
 Every file is derived from the one Result (so they always agree) and written atomically:
 a reader sees the previous complete file or the new complete file, never a mix.
@@ -10,18 +11,28 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from enmusubi.service.io.csv_folder import csv_text
-from enmusubi.service.io.files import write_atomic
+from enmusubi.service.i18n import DEFAULT_LANGUAGE
+from enmusubi.service.io.csv_folder import csv_rows, csv_text
+from enmusubi.service.io.files import BOM, write_atomic
+from enmusubi.service.io.html_report import HTML_REPORT_FILE, html_report
 from enmusubi.service.io.previous import Move
 from enmusubi.service.io.reports import markdown_report
-from enmusubi.solver import Result
+from enmusubi.service.io.workbook import workbook_bytes
+from enmusubi.solver import Problem, Result
 from enmusubi.solver.result import Assignment, MunicipalitySummary, PartnerSummary, Unfilled
 
 T = TypeVar("T")
 
 RESULT_FILE = "result.json"
-OUTPUT_FILES = (RESULT_FILE, "assignments.csv", "unfilled.csv", "municipalities.csv", "partners.csv", "report.md")
+WORKBOOK_FILE = "result.xlsx"
+TABLE_FILES = ("assignments.csv", "unfilled.csv", "municipalities.csv", "partners.csv")
+OUTPUT_FILES = (RESULT_FILE, *TABLE_FILES, WORKBOOK_FILE, "report.md", HTML_REPORT_FILE)
 MOVES_FILE = "moves.csv"
+# Columns holding numbers: written to result.xlsx as numbers, so Excel can sum and sort them.
+NUMERIC_COLUMNS = frozenset(
+    {"score", "cost_yen", "commute_minutes", "hours_per_week", "onsite_days_per_week", "openings", "filled",
+     "eligible_partners", "budget_yen", "spent_yen", "remaining_yen", "placements", "hours_used", "eligible_positions"}
+)  # fmt: skip
 
 
 def number(value: float | None) -> str:
@@ -49,7 +60,7 @@ ASSIGNMENT_COLUMNS: tuple[tuple[str, Callable[[Assignment], str]], ...] = (
     ("municipality_name", lambda a: a.municipality_name),
     ("score", lambda a: number(a.score)),
     ("cost_yen", lambda a: number(a.cost_yen)),
-    ("commute_minutes", lambda a: number(a.commute_minutes)),
+    ("commute_minutes", lambda a: number(round(a.commute_minutes, 1))),  # an estimate: tenths of a minute, no noise
     ("hours_per_week", lambda a: number(a.hours)),
     ("onsite_days_per_week", lambda a: str(a.onsite_days_per_week)),
     ("locked", lambda a: flag(a.locked)),
@@ -130,21 +141,68 @@ def moves_csv(moves: Sequence[Move]) -> str:
     return _rows(MOVE_COLUMNS, moves)
 
 
-def write_outputs(folder: str | Path, result: Result, source: str, moves: Sequence[Move] | None = None) -> list[Path]:
-    """Write the whole output folder; returns the files written. `moves` (a re-run) adds moves.csv."""
-    folder = Path(folder)
+def table_texts(result: Result, moves: Sequence[Move] | None = None) -> dict[str, str]:
+    """File name -> CSV text (no BOM) of every output table."""
     texts = {
-        RESULT_FILE: result.to_json(),
         "assignments.csv": assignments_csv(result),
         "unfilled.csv": unfilled_csv(result),
         "municipalities.csv": municipalities_csv(result),
         "partners.csv": partners_csv(result),
-        "report.md": markdown_report(result, source, moves),
     }
     if moves is not None:
         texts[MOVES_FILE] = moves_csv(moves)
+    return texts
+
+
+def _sheet_cell(column: str, text: str) -> str | int | float:
+    if column in NUMERIC_COLUMNS and text:
+        return int(text) if text.lstrip("-").isdigit() else float(text)
+    return text
+
+
+def tables_workbook(texts: dict[str, str]) -> bytes:
+    """result.xlsx: one sheet per output table, the same cells as the CSVs (numbers as numbers)."""
+    sheets = []
     for name, text in texts.items():
-        write_atomic(folder / name, text)
+        rows = [cells for _, cells in csv_rows(text)]
+        header, body = rows[0], rows[1:]
+        typed = [[_sheet_cell(column, cell) for column, cell in zip(header, row, strict=True)] for row in body]
+        sheets.append((name.removesuffix(".csv"), header, typed))
+    return workbook_bytes(sheets)
+
+
+def output_files(
+    result: Result,
+    source: str,
+    moves: Sequence[Move] | None = None,
+    lang: str = DEFAULT_LANGUAGE,
+    problem: Problem | None = None,
+) -> dict[str, str | bytes]:
+    """File name -> contents of the whole output folder (CSVs with their BOM); the API serves the same.
+
+    With the problem, report.html has the map (the result has no coordinates)."""
+    tables = table_texts(result, moves)
+    files: dict[str, str | bytes] = {RESULT_FILE: result.to_json()}
+    files.update({name: BOM + text for name, text in tables.items()})
+    files[WORKBOOK_FILE] = tables_workbook(tables)
+    files["report.md"] = markdown_report(result, source, moves, lang)
+    files[HTML_REPORT_FILE] = html_report(result, source, problem, lang)
+    return files
+
+
+def write_outputs(
+    folder: str | Path,
+    result: Result,
+    source: str,
+    moves: Sequence[Move] | None = None,
+    lang: str = DEFAULT_LANGUAGE,
+    problem: Problem | None = None,
+) -> list[Path]:
+    """Write the whole output folder; returns the files written. `moves` (a re-run) adds moves.csv."""
+    folder = Path(folder)
+    files = output_files(result, source, moves, lang, problem)
+    for name, contents in files.items():
+        write_atomic(folder / name, contents)
     if moves is None:
         (folder / MOVES_FILE).unlink(missing_ok=True)  # a stale list from an earlier re-run would not match
-    return [folder / name for name in texts]
+    return [folder / name for name in files]

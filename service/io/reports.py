@@ -1,5 +1,7 @@
 """report.md: the summary of an allocation run that a coordinator forwards to municipalities.
 
+In English or Japanese (`lang`), every text from the message catalogue (service/i18n).
+
 Everything in it comes from the Result (and the moves of a re-run), so it always agrees
 with result.json; the CSVs beside it carry the full lists.
 """
@@ -10,42 +12,39 @@ from collections import Counter
 from collections.abc import Sequence
 
 from enmusubi.markdown import table
+from enmusubi.service.i18n import DEFAULT_LANGUAGE, detail_text, reason_text, t
 from enmusubi.service.io.previous import Move
 from enmusubi.solver.result import Assignment, MunicipalitySummary, Result, Unfilled
 
-REASON_TEXT = {
-    "no_eligible_partner": "no eligible partner",
-    "budget": "budget ran out",
-    "outscored": "outscored elsewhere",
-    "not_worth": "not worth filling",
-}
+
+def yen(value: float | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    return t(lang, "no_limit") if value is None else f"¥{value:,.0f}"
 
 
-def yen(value: float | None) -> str:
-    return "no limit" if value is None else f"¥{value:,.0f}"
-
-
-def _percent(part: float, whole: float | None) -> str:
+def percent(part: float, whole: float | None) -> str:
     return "–" if not whole else f"{part / whole:.0%}"
 
 
-def _municipality_title(m: MunicipalitySummary) -> str:
+def municipality_title(m: MunicipalitySummary) -> str:
     return f"{m.name} ({m.id})"
 
 
-def _status_lines(result: Result) -> list[str]:
+def status_text(lang: str, status: str) -> str:
+    return t(lang, f"status.{status}")
+
+
+def _status_lines(result: Result, lang: str) -> list[str]:
     if result.status == "optimal":
-        return ["**Optimal**: no allocation scores higher (proven by the solver)."]
+        return [t(lang, "report.optimal")]
     if result.status == "infeasible":
-        return [f"**Infeasible**: {result.message}"]
+        return [t(lang, "report.infeasible", message=result.message)]
     return [
-        f"**Not proven optimal.** The search stopped before a proof (solver: _{result.message}_). "
-        "The allocation is valid: every rule holds. A better one may exist, "
-        f"scoring at most {result.best_bound:.6f} (gap {result.gap:.3%}).",
+        t(lang, "report.not_proven", message=result.message, bound=f"{result.best_bound:.6f}", gap=f"{result.gap:.3%}")
     ]
 
 
-def _summary(result: Result, source: str) -> list[str]:
+def summary_rows(result: Result, source: str, lang: str) -> list[tuple[str, str]]:
+    """(label, value) rows of a run's summary, shared by report.md and report.html."""
     muni = result.municipalities
     openings = sum(m.openings for m in muni)
     filled = sum(m.filled for m in muni)
@@ -55,41 +54,72 @@ def _summary(result: Result, source: str) -> list[str]:
     spent_unlimited = sum(m.spent_yen for m in muni if m.budget_yen is None)
     placed = sum(1 for p in result.partners if p.placements)
     reasons = Counter(u.reason for u in result.unfilled)
-    reason_text = ", ".join(f"{REASON_TEXT[r]} {n}" for r, n in reasons.most_common())
+    reason_list = ", ".join(f"{reason_text(lang, r)} {n}" for r, n in reasons.most_common())
     stats, repro = result.stats, result.reproducibility
-    rows = [
-        ("Input", f"`{source}`"),
-        ("Status", f"{result.status}" + ("" if result.status == "optimal" else f", gap {result.gap:.3%}")),
-        ("Objective", f"{result.objective:.6f} (best bound {result.best_bound:.6f})"),
+    status = status_text(lang, result.status)
+    return [
+        (t(lang, "report.input"), f"`{source}`"),
         (
-            "Placements",
-            f"{len(result.assignments)}; openings filled {filled} of {openings} ({_percent(filled, openings)})",
+            t(lang, "report.status"),
+            status
+            if result.status == "optimal"
+            else t(lang, "report.status_gap", status=status, gap=f"{result.gap:.3%}"),
         ),
-        ("Partners placed", f"{placed} of {len(result.partners)}"),
         (
-            "Budget",
-            f"{yen(spent_limited)} of {yen(budget_total)} ({_percent(spent_limited, budget_total)}) "
-            f"in the {len(limited)} recruiting municipalities with a budget; "
-            f"{yen(spent_unlimited)} where there is no limit",
+            t(lang, "report.objective"),
+            t(lang, "report.objective_value", objective=f"{result.objective:.6f}", bound=f"{result.best_bound:.6f}"),
         ),
-        ("Unfilled positions", f"{len(result.unfilled)}" + (f" ({reason_text})" if reason_text else "")),
         (
-            "Solve",
-            f"{stats.total_seconds:.1f} s; {stats.eligible_pairs:,} eligible pairs of {stats.pairs:,}; "
-            f"{repro.solver_version}, seed {repro.seed}",
+            t(lang, "report.placements"),
+            t(
+                lang,
+                "report.placements_value",
+                placements=len(result.assignments),
+                filled=filled,
+                openings=openings,
+                percent=percent(filled, openings),
+            ),
         ),
-        ("Input digest", f"`{repro.input_digest[:16]}…` (SHA-256 of the validated problem)"),
+        (t(lang, "report.partners_placed"), t(lang, "report.of", part=placed, whole=len(result.partners))),
+        (
+            t(lang, "report.budget"),
+            t(
+                lang,
+                "report.budget_value",
+                spent=yen(spent_limited, lang),
+                budget=yen(budget_total, lang),
+                percent=percent(spent_limited, budget_total),
+                count=len(limited),
+                unlimited=yen(spent_unlimited, lang),
+            ),
+        ),
+        (
+            t(lang, "report.unfilled_positions"),
+            f"{len(result.unfilled)}" + (f" ({reason_list})" if reason_list else ""),
+        ),
+        (
+            t(lang, "report.solve"),
+            t(
+                lang,
+                "report.solve_value",
+                seconds=f"{stats.total_seconds:.1f}",
+                eligible=f"{stats.eligible_pairs:,}",
+                pairs=f"{stats.pairs:,}",
+                solver=repro.solver_version,
+                seed=repro.seed,
+            ),
+        ),
+        (t(lang, "report.digest"), t(lang, "report.digest_value", digest=repro.input_digest[:16])),
     ]
-    return table(("", ""), rows)
 
 
-def _moves(moves: Sequence[Move]) -> list[str]:
+def _moves(moves: Sequence[Move], lang: str) -> list[str]:
     counts = Counter(m.change for m in moves)
     kept, left, joined = counts["kept"], counts["left"], counts["joined"]
     lines = [
-        "## Changes since the previous run",
+        f"## {t(lang, 'report.moves_title')}",
         "",
-        f"Kept {kept} of {kept + left} previous placements; {left} ended and {joined} are new.",
+        t(lang, "report.moves_counts", kept=kept, previous=kept + left, left=left, joined=joined),
         "",
     ]
     changed = [m for m in moves if m.change != "kept"]
@@ -106,136 +136,154 @@ def _moves(moves: Sequence[Move]) -> list[str]:
             )
             for m in changed
         ]
-        lines += table(("partner", "change", "position", "municipality", "why"), rows)
+        keys = ("partner", "change", "position", "municipality", "why")
+        lines += table([t(lang, f"report.{k}") for k in keys], rows)
     else:
-        lines.append("Nobody moves.")
+        lines.append(t(lang, "report.nobody_moves"))
     return [*lines, ""]
 
 
-def _budget_table(municipalities: Sequence[MunicipalitySummary]) -> list[str]:
+def _budgettable(municipalities: Sequence[MunicipalitySummary], lang: str) -> list[str]:
     rows = [
         (
-            _municipality_title(m),
+            municipality_title(m),
             m.openings,
             m.filled,
-            yen(m.budget_yen),
-            yen(m.spent_yen),
-            _percent(m.spent_yen, m.budget_yen),
+            yen(m.budget_yen, lang),
+            yen(m.spent_yen, lang),
+            percent(m.spent_yen, m.budget_yen),
         )
         for m in municipalities
     ]
-    return table(("municipality", "openings", "filled", "budget", "spent", "used"), rows, "lrrrrr")
+    keys = ("municipality", "openings", "filled", "budget_col", "spent", "used")
+    return table([t(lang, f"report.{k}") for k in keys], rows, "lrrrrr")
 
 
 def _municipality_section(
-    m: MunicipalitySummary, assignments: Sequence[Assignment], unfilled: Sequence[Unfilled]
+    m: MunicipalitySummary, assignments: Sequence[Assignment], unfilled: Sequence[Unfilled], lang: str
 ) -> list[str]:
-    budget = "no budget limit" if m.budget_yen is None else f"{yen(m.spent_yen)} of {yen(m.budget_yen)} spent"
-    lines = [f"### {_municipality_title(m)}", "", f"{m.filled} of {m.openings} openings filled; {budget}.", ""]
+    budget = (
+        t(lang, "report.no_budget_limit")
+        if m.budget_yen is None
+        else t(lang, "report.spent_of", spent=yen(m.spent_yen, lang), budget=yen(m.budget_yen, lang))
+    )
+    line = t(lang, "report.muni_line", filled=m.filled, openings=m.openings, budget=budget)
+    lines = [f"### {municipality_title(m)}", "", line, ""]
     if assignments:
         rows = [
             (
                 f"{a.position} {a.position_title}",
                 f"{a.partner} {a.partner_name}",
                 f"{a.score:.3f}",
-                yen(a.cost_yen),
-                f"{a.commute_minutes:.0f}" if a.onsite_days_per_week else "remote",
+                yen(a.cost_yen, lang),
+                f"{a.commute_minutes:.0f}" if a.onsite_days_per_week else t(lang, "remote"),
                 f"{a.hours:g}",
-                ", ".join(t for t, on in (("locked", a.locked), ("incumbent", a.incumbent)) if on),
+                ", ".join(t(lang, flag) for flag, on in (("locked", a.locked), ("incumbent", a.incumbent)) if on),
             )
             for a in sorted(assignments, key=lambda a: (a.position, a.partner))
         ]
-        header = ("position", "partner", "score", "cost", "commute min", "h/week", "")
-        lines += [*table(header, rows, "llrrrrl"), ""]
+        keys = ("position", "partner", "score", "cost", "commute_min", "hours_week", "notes")
+        lines += [*table([t(lang, f"report.{k}") for k in keys], rows, "llrrrrl"), ""]
     for u in unfilled:
-        what = f"{u.position} {u.title}, {u.filled} of {u.openings} filled"
-        lines.append(f"- Unfilled: {what}: {REASON_TEXT[u.reason]}: {u.detail}")
+        reason, detail = reason_text(lang, u.reason), detail_text(lang, u.detail)
+        lines.append(
+            t(
+                lang,
+                "report.unfilled_line",
+                position=u.position,
+                title=u.title,
+                filled=u.filled,
+                openings=u.openings,
+                reason=reason,
+                detail=detail,
+            )
+        )
     if unfilled:
         lines.append("")
     return lines
 
 
-def _unfilled_section(result: Result) -> list[str]:
-    lines = ["## Unfilled positions and why", ""]
+def _unfilled_section(result: Result, lang: str) -> list[str]:
+    lines = [f"## {t(lang, 'report.unfilled_title')}", ""]
     if not result.unfilled:
-        return [*lines, "Every opening is filled.", ""]
+        return [*lines, t(lang, "report.every_filled"), ""]
     names = {m.id: m.name for m in result.municipalities}
     rows = [
         (f"{u.position} {u.title}", names.get(u.municipality, u.municipality), f"{u.filled}/{u.openings}",
-         REASON_TEXT[u.reason], u.detail)
+         reason_text(lang, u.reason), detail_text(lang, u.detail))
         for u in result.unfilled
     ]  # fmt: skip
-    return [*lines, *table(("position", "municipality", "filled", "reason", "detail"), rows), ""]
+    keys = ("position", "municipality", "filled", "reason", "detail")
+    return [*lines, *table([t(lang, f"report.{k}") for k in keys], rows), ""]
 
 
-def _partners_section(result: Result) -> list[str]:
+def _partners_section(result: Result, lang: str) -> list[str]:
     unplaced = [p for p in result.partners if not p.placements]
-    lines = ["## Partners not placed", ""]
+    lines = [f"## {t(lang, 'report.unplaced_title')}", ""]
     if not unplaced:
-        return [*lines, "Every partner is placed.", ""]
+        return [*lines, t(lang, "report.every_placed"), ""]
     kinds = Counter(
-        "eligible for positions that went to better-scoring partners or out of budget"
+        t(lang, "report.unplaced_outscored")
         if p.note.startswith("eligible for") and p.eligible_positions
-        else p.note
+        else detail_text(lang, p.note)
         for p in unplaced
     )
-    lines.append(f"{len(unplaced)} of {len(result.partners)} partners are not placed (the list is in partners.csv):")
+    lines.append(t(lang, "report.unplaced_count", count=len(unplaced), total=len(result.partners)))
     lines.append("")
     lines += [f"- {n}: {note}" for note, n in kinds.most_common()]
     return [*lines, ""]
 
 
-UNSERVED_TEXT = {
-    "no_eligible_partner": "no eligible partner",
-    "budget": "budget",
-    "not_worth": "not worth a placement",
-    "placed_elsewhere": "its partners are placed elsewhere",
-}
-
-
-def _warnings_section(result: Result) -> list[str]:
+def _warnings_section(result: Result, lang: str) -> list[str]:
     """Likely mistakes in the input (PROBLEM.md §12), first, so they are read before the figures."""
     if not result.warnings:
         return []
-    lines = ["## Warnings: check the input", ""]
-    lines += [f"- `{w.path}`: {w.message}" for w in result.warnings]
+    lines = [f"## {t(lang, 'report.warnings_title')}", ""]
+    lines += [f"- `{w.path}`: {detail_text(lang, w.message)}" for w in result.warnings]
     return [*lines, ""]
 
 
-def _served_section(result: Result) -> list[str]:
+def _served_section(result: Result, lang: str) -> list[str]:
     """Municipalities served and the equity term (PROBLEM.md §9); empty for results stored before it."""
     if result.served_municipalities is None or result.score_total is None:
         return []
     equity = result.objective - result.score_total
-    lines = [
-        "## Municipalities served",
-        "",
-        f"{result.served_municipalities} of {result.municipalities_with_positions} municipalities with positions "
-        f"have at least one placement. Sum of the placements' scores: {result.score_total:.6f}"
-        + (f"; equity reward {equity:.6f} (in the objective)." if abs(equity) > 1e-12 else "."),
-        "",
-    ]
+    served = t(
+        lang,
+        "report.served_line",
+        served=result.served_municipalities,
+        of=result.municipalities_with_positions,
+        scores=f"{result.score_total:.6f}",
+    )
+    reward = t(lang, "report.equity_reward", reward=f"{equity:.6f}") if abs(equity) > 1e-12 else ""
+    lines = [f"## {t(lang, 'report.served_title')}", "", served + reward + t(lang, "report.period"), ""]
     if result.unserved:
         rows = [
-            (f"{u.name} ({u.municipality})", u.positions, UNSERVED_TEXT[u.reason], u.detail) for u in result.unserved
+            (f"{u.name} ({u.municipality})", u.positions, t(lang, f"unserved.{u.reason}"), detail_text(lang, u.detail))
+            for u in result.unserved
         ]
-        lines += [*table(("municipality", "positions", "why unserved", "detail"), rows, "lrll"), ""]
+        keys = ("municipality", "positions", "why_unserved", "detail")
+        lines += [*table([t(lang, f"report.{k}") for k in keys], rows, "lrll"), ""]
     return lines
 
 
-def markdown_report(result: Result, source: str, moves: Sequence[Move] | None = None) -> str:
-    """The whole report.md text."""
-    lines = ["# Allocation report", "", *_status_lines(result), "", *_summary(result, source), ""]
-    lines += [*_warnings_section(result), *_served_section(result)]
+def markdown_report(
+    result: Result, source: str, moves: Sequence[Move] | None = None, lang: str = DEFAULT_LANGUAGE
+) -> str:
+    """The whole report.md text, in `lang` (en or ja)."""
+    summary = table((t(lang, "report.item"), t(lang, "report.value")), summary_rows(result, source, lang))
+    lines = [f"# {t(lang, 'report.title')}", "", *_status_lines(result, lang), "", *summary, ""]
+    lines += [*_warnings_section(result, lang), *_served_section(result, lang)]
+    lines += [t(lang, "report.pictures"), ""]
     if moves is not None:
-        lines += _moves(moves)
+        lines += _moves(moves, lang)
     recruiting = [m for m in result.municipalities if m.openings]
     idle = len(result.municipalities) - len(recruiting)
-    lines += ["## Budget use by municipality", ""]
-    lines += _budget_table(recruiting)
+    lines += [f"## {t(lang, 'report.budget_title')}", ""]
+    lines += _budgettable(recruiting, lang)
     if idle:
-        lines += ["", f"{idle} other municipalities posted no positions this round."]
-    lines += ["", "## Placements by municipality", ""]
+        lines += ["", t(lang, "report.idle", count=idle)]
+    lines += ["", f"## {t(lang, 'report.placements_title')}", ""]
     by_muni: dict[str, list[Assignment]] = {}
     for a in result.assignments:
         by_muni.setdefault(a.municipality, []).append(a)
@@ -243,7 +291,7 @@ def markdown_report(result: Result, source: str, moves: Sequence[Move] | None = 
     for u in result.unfilled:
         open_by_muni.setdefault(u.municipality, []).append(u)
     for m in recruiting:
-        lines += _municipality_section(m, by_muni.get(m.id, []), open_by_muni.get(m.id, []))
-    lines += _unfilled_section(result)
-    lines += _partners_section(result)
+        lines += _municipality_section(m, by_muni.get(m.id, []), open_by_muni.get(m.id, []), lang)
+    lines += _unfilled_section(result, lang)
+    lines += _partners_section(result, lang)
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from enmusubi.service.jobs.progress import ProgressBoard
 from enmusubi.service.jobs.store import INTERRUPTED, RunStore
 from enmusubi.solver import InputError, Result, StopFlag, parse_problem, solve
 
@@ -72,6 +73,7 @@ class WorkerPool:
         self._cond = threading.Condition()
         self._closed = False
         self._threads: list[threading.Thread] = []
+        self.progress = ProgressBoard()
 
     # --- life cycle ---------------------------------------------------------------------------------------------
 
@@ -202,8 +204,15 @@ class WorkerPool:
         if not self.store.mark_running(run_id):
             return  # cancelled while it waited
         try:
+            self._solve_stored(run_id, stop)
+        finally:
+            self.progress.clear(run_id)
+
+    def _solve_stored(self, run_id: str, stop: StopFlag) -> None:
+        try:
             problem_json, time_limit = self.store.load_job(run_id)
-            result = self._solve(parse_problem(problem_json), time_limit_seconds=time_limit, stop=stop)
+            report = lambda progress: self.progress.update(run_id, progress)  # noqa: E731 (the solve's callback)
+            result = self._solve(parse_problem(problem_json), time_limit_seconds=time_limit, stop=stop, progress=report)
         except InputError as error:
             self.store.finish_failed(run_id, f"invalid problem: {error}")
             return

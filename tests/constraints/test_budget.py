@@ -72,7 +72,7 @@ def test_placements_together_stay_within_the_budget() -> None:
     assert {j for _, j in result.pair_set()} == {"a"}
     assert unfilled_reasons(result) == {"b": "budget"}
     assert result.municipalities[0].spent_yen == 80_000
-    assert "budget ran out" in result.unfilled[0].detail
+    assert " left of ¥" in result.unfilled[0].detail
 
 
 def test_placements_summing_exactly_to_the_budget_fit() -> None:

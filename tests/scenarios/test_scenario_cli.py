@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -82,6 +83,12 @@ def test_four_variants_on_tokyo_data(tokyo: Path, tmp_path: Path) -> None:
         "commute-matters-more",
     ]
     report = (out / "report.md").read_text()
+    assert re.search(r"- \S.* budget ×1\.3 → ¥[\d,]+\n", report)  # changes in words, with the new value
+    assert "<svg" in (out / "report.html").read_text()
+    for slug in ["base", *(v["slug"] for v in comparison["variants"])]:  # every result has its own output folder
+        for name in ("assignments.csv", "unfilled.csv", "municipalities.csv", "result.xlsx", "report.md"):
+            assert (out / slug / name).is_file(), (slug, name)
+        assert (out / slug / "report.html").read_text().count("<svg") == 4
     for entry in comparison["variants"]:
         variant = Result.model_validate_json((out / entry["result"]).read_text())
         diff = entry["diff"]

@@ -1,4 +1,4 @@
-"""`enmusubi convert`: a problem between its forms, JSON/YAML file ⇄ CSV folder, validated on the way."""
+"""`enmusubi convert`: a problem between its forms (JSON, YAML, CSV folder, Excel workbook), validated on the way."""
 
 from __future__ import annotations
 
@@ -12,13 +12,15 @@ from enmusubi.service.io.documents import check_destination, load_problem_source
 
 
 def convert_command(
-    source: Annotated[Path, typer.Argument(help="A problem file (JSON or YAML) or a CSV folder.")],
+    source: Annotated[Path, typer.Argument(help="A problem file (JSON, YAML, .xlsx, zipped CSVs) or a CSV folder.")],
     destination: Annotated[
-        Path, typer.Argument(help="FILE.json or FILE.yaml writes a problem file; any other path a CSV folder.")
+        Path, typer.Argument(help="FILE.json, FILE.yaml or FILE.xlsx writes a file; any other path a CSV folder.")
     ],
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Nothing on the terminal.")] = False,
 ) -> None:
-    """Convert a problem between a JSON/YAML file and a CSV folder (same problem either way)."""
+    """Convert a problem between a JSON/YAML file, a CSV folder and an Excel workbook (same problem every way).
+
+    CSV files are read in UTF-8 (with or without a BOM), UTF-16 or CP932 (Shift_JIS) and written in UTF-8 with a BOM."""
     with fail_on_input_error():
         check_destination(destination, source)
         loaded = load_problem_source(source)

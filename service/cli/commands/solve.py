@@ -8,14 +8,15 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from enmusubi.service.cli.console import fail_on_input_error, print_summary
+from enmusubi.service.cli.console import LANG_HELP, fail_on_input_error, pick_language, print_summary
 from enmusubi.service.cli.interrupt import INTERRUPTED_EXIT, run_interruptible
 from enmusubi.service.cli.progress import ProgressDisplay
+from enmusubi.service.i18n import t
 from enmusubi.service.io.documents import load_problem_source
 from enmusubi.service.io.files import write_atomic
 from enmusubi.service.io.outputs import write_outputs
 from enmusubi.service.io.previous import Move, compare_runs, load_previous_result, previous_hint, with_incumbents
-from enmusubi.solver import InputError, Issue, Result, solve
+from enmusubi.solver import InputError, Issue, Problem, Result, solve
 from enmusubi.solver.engines import ENGINES, is_engine_name
 
 
@@ -40,7 +41,14 @@ def check_out(out: Path | None, source: Path) -> None:
         raise InputError(Issue("--out", f"{out} holds a problem's CSV files; its files would be overwritten"))
 
 
-def write_run(out: Path | None, result: Result, source: Path, moves: list[Move] | None) -> list[Path]:
+def write_run(
+    out: Path | None,
+    result: Result,
+    source: Path,
+    moves: list[Move] | None,
+    lang: str = "en",
+    problem: Problem | None = None,
+) -> list[Path]:
     """The result where --out says: stdout, one result file, or the whole output folder. Returns the files."""
     if out is None:
         typer.echo(result.to_json())
@@ -48,7 +56,7 @@ def write_run(out: Path | None, result: Result, source: Path, moves: list[Move] 
     if result_only(out):
         write_atomic(out, result.to_json())
         return [out]
-    return write_outputs(out, result, str(source), moves)
+    return write_outputs(out, result, str(source), moves, lang, problem)
 
 
 def summary_console(stderr: bool) -> Console:
@@ -71,7 +79,9 @@ def mark_interrupted(result: Result) -> Result:
 
 
 def solve_command(
-    problem: Annotated[Path, typer.Argument(help="Problem file (JSON or YAML, PROBLEM.md) or a folder of CSV files.")],
+    problem: Annotated[
+        Path, typer.Argument(help="Problem file (JSON, YAML, .xlsx, zipped CSVs; PROBLEM.md) or a CSV folder.")
+    ],
     out: Annotated[
         Path | None,
         typer.Option(
@@ -90,11 +100,13 @@ def solve_command(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress and no summary on the terminal.")] = False,
+    lang: Annotated[str | None, typer.Option("--lang", help=LANG_HELP)] = None,
 ) -> None:
     """Solve an allocation problem and write the result (Ctrl-C stops the search and keeps the best found)."""
     console = summary_console(stderr=out is None)
     display = ProgressDisplay.for_cli(quiet)
     with fail_on_input_error():
+        language = pick_language(lang)
         if not is_engine_name(engine):
             raise typer.BadParameter(f"--engine: unknown engine {engine!r}; choose auto, {', '.join(ENGINES)}")
         check_out(out, problem)
@@ -119,11 +131,12 @@ def solve_command(
     result = mark_interrupted(finished.value) if finished.interrupted else finished.value
     folder = out is not None and not result_only(out)
     moves = compare_runs(target, prior, result) if folder and prior is not None else None
-    files = write_run(out, result, problem, moves)
+    files = write_run(out, result, problem, moves, language, target)
     if not quiet:
-        print_summary(console, result, None if folder else out)
+        print_summary(console, result, None if folder else out, language)
         if folder:
-            console.print(f"written: {out}/ ({', '.join(f.name for f in files)})", highlight=False)
-            console.print(f"report:  {files[0].parent / 'report.md'}", highlight=False)
+            written, report = t(language, "summary.written"), t(language, "summary.report")
+            console.print(f"{written}: {out}/ ({', '.join(f.name for f in files)})", highlight=False)
+            console.print(f"{report}:  {files[0].parent / 'report.md'}", highlight=False)
     if finished.interrupted:
         raise typer.Exit(INTERRUPTED_EXIT)

@@ -29,6 +29,8 @@ API_MD_ENDPOINTS = {
     ("post", "/v1/recommend"),
     ("post", "/v1/explain"),
     ("post", "/v1/shortlists"),
+    ("get", "/v1/runs/{run_id}/events"),  # Additions: progress
+    ("get", "/v1/runs/{run_id}/files/{name}"),  # Additions: runs as files
 }
 
 

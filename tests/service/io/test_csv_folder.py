@@ -47,7 +47,7 @@ def canonical(problem: dict[str, Any]) -> dict[str, Any]:
 
 
 def folder_files(folder: Path) -> dict[str, str]:
-    return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.iterdir())}
+    return {p.name: p.read_text(encoding="utf-8-sig") for p in sorted(folder.iterdir())}
 
 
 def round_trip(problem: dict[str, Any], tmp: Path) -> None:
@@ -75,8 +75,8 @@ def test_conformance_problems_round_trip(path: Path, tmp_path: Path) -> None:
 def test_the_folder_holds_every_file_with_its_header(tmp_path: Path) -> None:
     paths = write_csv_folder(example(), tmp_path)
     assert sorted(p.name for p in paths) == sorted(FILE_NAMES)
-    assert (tmp_path / "locks.csv").read_text() == "partner,position\n"
-    partners = (tmp_path / "partners.csv").read_text().splitlines()
+    assert (tmp_path / "locks.csv").read_text(encoding="utf-8-sig") == "partner,position\n"
+    partners = (tmp_path / "partners.csv").read_text(encoding="utf-8-sig").splitlines()
     assert partners[0].startswith("id,name,skills,lat,lon,hours_per_week,hourly_rate_yen")
 
 
@@ -119,7 +119,7 @@ def folder(tmp_path: Path) -> Path:
 
 def edit_cell(folder: Path, file_name: str, line: int, column: str, value: str) -> None:
     """Set one cell, keeping the file otherwise as written (line 1 is the header)."""
-    rows = list(csv.reader(io.StringIO((folder / file_name).read_text())))
+    rows = list(csv.reader(io.StringIO((folder / file_name).read_text(encoding="utf-8-sig"))))
     rows[line - 1][rows[0].index(column)] = value
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)
@@ -220,7 +220,7 @@ def test_values_that_cannot_be_written_are_refused_before_any_file() -> None:
 
 def test_spreadsheet_bom_and_crlf_are_read(folder: Path) -> None:
     for name in ("municipalities.csv", "partners.csv"):
-        text = (folder / name).read_text()
+        text = (folder / name).read_text(encoding="utf-8-sig")
         (folder / name).write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
     assert load_problem_source(folder).problem.to_json_dict() == canonical(example())
 

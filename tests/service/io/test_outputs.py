@@ -23,7 +23,7 @@ def example_result() -> Result:
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
 
 
 def test_numbers_are_exact_to_six_decimals_without_noise() -> None:

@@ -25,7 +25,7 @@ def enmusubi(*args: str | Path) -> Any:
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
 
 
 def result_of(folder: Path) -> Result:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,7 @@ import pytest
 
 from enmusubi.service.jobs.store import INTERRUPTED, RunStore
 from enmusubi.service.jobs.worker_pool import PoolClosedError, QueueFullError, WorkerPool
-from enmusubi.solver import Problem, Result, StopFlag, parse_problem, solve
+from enmusubi.solver import Problem, Progress, Result, StopFlag, parse_problem, solve
 
 WAIT_SECONDS = 60  # a guard against hangs, not a speed target
 
@@ -34,8 +34,17 @@ class BlockingSolve:
         self.started: list[Problem] = []
         self.release = threading.Event()
 
-    def __call__(self, problem: Problem, *, time_limit_seconds: float | None, stop: StopFlag) -> Result:
+    def __call__(
+        self,
+        problem: Problem,
+        *,
+        time_limit_seconds: float | None,
+        stop: StopFlag,
+        progress: Callable[[Progress], None] | None = None,
+    ) -> Result:
         self.started.append(problem)
+        if progress is not None:
+            progress(Progress("solving", 0.5, objective=3.0, bound=4.0))
         while not stop.is_set() and not self.release.is_set():
             time.sleep(0.005)
         return self.result.model_copy(update={"stopped": stop.is_set()})
@@ -79,6 +88,22 @@ def test_a_queued_run_is_solved_and_stored(store: RunStore, example_problem: dic
         _wait_for(lambda: store.get(run_id).status == "done", "the run to finish")
         result = Result.model_validate(store.get(run_id).result)
         assert result.status == "optimal" and result.objective == pytest.approx(solve(example_problem).objective)
+
+
+def test_a_running_run_shows_its_progress_until_it_ends(
+    store: RunStore, example_problem: dict[str, Any], example_result: Result
+) -> None:
+    blocking = BlockingSolve(example_result)
+    with running(WorkerPool(store, workers=1, queue_size=2, solve_function=blocking), blocking.release) as pool:
+        run_id = _queue(store, pool, example_problem)
+        _wait_for(lambda: pool.progress.get(run_id) is not None, "the run's progress")
+        progress = pool.progress.get(run_id)
+        assert progress is not None
+        assert (progress.phase, progress.elapsed_seconds, progress.objective, progress.bound) == ("solving", 0.5, 3, 4)
+        assert progress.gap == pytest.approx(1 / 3)
+        blocking.release.set()
+        _wait_for(lambda: store.get(run_id).status == "done", "the run to finish")
+        _wait_for(lambda: pool.progress.get(run_id) is None, "the progress to be cleared")
 
 
 def test_a_full_queue_refuses_at_once_and_a_failed_reservation_gives_its_place_back(
