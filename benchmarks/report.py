@@ -208,6 +208,58 @@ def _shortlist_equity(d: dict[str, Any]) -> list[str]:
     ]
 
 
+def _fuzz(d: dict[str, Any]) -> list[str]:
+    rows = []
+    for category, counts in d["per_category"].items():
+        kinds = ", ".join(f"{k.removeprefix('failure:')} {v}" for k, v in counts.items() if k.startswith("failure:"))
+        rows.append(
+            (
+                category,
+                str(counts.get("problems", 0)),
+                str(counts.get("engine_solved", 0)),
+                str(counts.get("optimal", 0)),
+                str(counts.get("feasible_at_optimum", 0)),
+                str(counts.get("failed", 0)) + (f" ({kinds})" if kinds else ""),
+            )
+        )
+    totals = d["totals"]
+    return [
+        "### Differential fuzzing against the reference MIP (`benchmarks/fuzz.py`)",
+        "",
+        _machine(d),
+        "",
+        f"{d['count']:,} generated problems (seed {d['seed']}) solved by `enmusubi.solve` and judged by the "
+        f"independent model of `tests/reference.py` in {d['seconds']:.0f} s: {totals.get('failed', 0)} failed. "
+        "_engine_ counts problems with a component the MIP engine solved; _feasible at optimum_ counts honest "
+        "`feasible` answers that are in fact optimal.",
+        "",
+        *table(("category", "problems", "engine", "optimal", "feasible at optimum", "failed"), rows, "lrrrrl"),
+    ]
+
+
+def _decode_memory(d: dict[str, Any]) -> list[str]:
+    rows = [
+        (
+            label,
+            f"{run['idle_rss_mib']} MiB",
+            f"{run['peak_rss_mib']} MiB",
+            f"{run['growth_mib']} MiB",
+            _s(run["all_answered_seconds"]),
+        )
+        for label, run in d["runs"].items()
+    ]
+    return [
+        "### Memory of bodies decoded at once (`benchmarks/decode_memory.py`)",
+        "",
+        _machine(d),
+        "",
+        f"{d['clients']} clients each post a {d['body_mib']} MiB problem at once to `enmusubi serve` on loopback "
+        "(decoded and validated in full, then refused); the server's peak resident memory:",
+        "",
+        *table(("decoding", "idle", "peak", "growth", "all answered"), rows, "lrrrr"),
+    ]
+
+
 # (results file, the benchmark module writing it, its section)
 SECTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], list[str]]], ...] = (
     ("scoring", "scoring", _scoring),
@@ -216,6 +268,8 @@ SECTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], list[str]]], ...] = (
     ("engines", "engines", _engines),
     ("load_api", "load_api", _load_api),
     ("shortlist_equity", "shortlist_equity", _shortlist_equity),
+    ("decode_memory", "decode_memory", _decode_memory),
+    ("fuzz", "fuzz", _fuzz),
 )
 
 

@@ -15,6 +15,8 @@ BENCHMARKS = (
     "benchmarks.highs_options",
     "benchmarks.engines",
     "benchmarks.load_api",
+    "benchmarks.decode_memory",
+    "benchmarks.fuzz",
 )
 
 

@@ -18,9 +18,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from enmusubi.solver.errors import issues_from_errors
-from enmusubi.solver.problem import Municipality, PairRef, Partner, Position, Weights
+from enmusubi.solver.problem import MAX_ID_LENGTH, Municipality, PairRef, Partner, Position, Weights
 
-Id = Annotated[str, Field(strict=True, min_length=1, max_length=200)]
+Id = Annotated[str, Field(strict=True, min_length=1, max_length=MAX_ID_LENGTH)]
 EntityKind = Literal["municipality", "position", "partner"]
 
 # Entity kind -> (list key in the problem file, the pydantic model of one entity).
@@ -42,8 +42,19 @@ class _Change(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _one_selector(schema: dict[str, Any]) -> None:
+    """The JSON schema says what parse_change enforces: exactly one selector, never null."""
+    for name in ("municipality", "position", "partner"):
+        field = schema["properties"][name]
+        field.update(next(c for c in field.pop("anyOf") if c.get("type") != "null"))
+        field.pop("default", None)
+    schema["oneOf"] = [{"required": [name]} for name in ("municipality", "position", "partner")]
+
+
 class SetChange(_Change):
     """`municipality|position|partner: ID or "*"` with `set: {field: value}`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_one_selector)
 
     municipality: Id | None = None
     position: Id | None = None

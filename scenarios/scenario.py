@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from enmusubi.scenarios.changes import Change, ChangeError, apply_change, parse_change
 from enmusubi.solver import InputError, Issue, check_locks
@@ -28,10 +29,11 @@ class VariantDocument(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(min_length=1)
-    changes: list[dict[str, Any]] = Field(
+    name: str = Field(min_length=1, pattern=r"\S")
+    changes: list[Change] | None = Field(
         default_factory=list,
-        description="SCENARIO.md changes, applied in order",
+        description="SCENARIO.md changes, applied in order (null: none); each names one of municipality, position, "
+        "partner (with `set`), add, remove, weights, lock, forbid, incumbents",
         examples=[[{"municipality": "13207", "set": {"budget_yen": "*1.3"}}]],
     )
 
@@ -49,10 +51,12 @@ class ScenarioDocument(BaseModel, Generic[BaseT]):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: Literal[1]
-    name: str | None = None
+    name: SkipJsonSchema[None] | str = Field(default=None, description="text; when left out, the file's name")
     base: BaseT = Field(description="the problem the variants change")
     time_limit_seconds: float | None = Field(default=None, gt=0, allow_inf_nan=False, description="seconds per solve")
-    variants: list[VariantDocument] = Field(min_length=1)
+    variants: list[VariantDocument] = Field(
+        min_length=1, description="the API takes ENMUSUBI_MAX_SCENARIO_VARIANTS at most"
+    )
 
 
 SCENARIO_FIELDS = tuple(ScenarioDocument.model_fields)

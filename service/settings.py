@@ -46,6 +46,19 @@ class Settings(BaseSettings):
         ge=0,
         description="Memory for problems kept compiled, solved and relaxed for recommend and explain (0 = none).",
     )
+    max_concurrent_decodes: int = Field(
+        2,
+        ge=1,
+        description="Request bodies decoded and validated at once; a decoded problem takes several times its "
+        "body's size in memory, so this bounds the memory bodies take (others wait their turn).",
+    )
+    max_scenario_variants: int = Field(50, ge=1, description="Most variants a scenario may hold (422 above).")
+    max_scenario_seconds: float = Field(
+        600.0,
+        gt=0,
+        description="Time limit of one whole scenario, base and every variant together: solves still running "
+        "when it passes stop with their best allocation found (status feasible).",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Comma-separated origins the portal is served from (CORS); empty = none."
     )

@@ -2,18 +2,19 @@
 
 Validation happens in two layers: field-level (types, ranges, unknown fields) by
 pydantic, then cross-references (unknown ids, duplicates, conflicting lists) here.
-Both report paths like `positions[3].required_skills.security`.
+Both report paths like `positions[3].required_skills.security`. The ranges, the limits
+of PROBLEM.md §11 included, are pydantic Field constraints so that the OpenAPI document
+states them as standard `minimum`/`maximum`/`maxLength`.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from enmusubi.solver.errors import InputError, Issue, issues_from_errors
 
@@ -24,9 +25,12 @@ def _no_bool(value: Any) -> Any:
     return value
 
 
-def _finite(value: float) -> float:
-    if not math.isfinite(value):
-        raise ValueError(f"{value} is not a finite number")
+def _whole_number(value: Any) -> Any:
+    """JSON has one kind of number: 4.0 is the integer 4 (as JSON Schema's `integer` says); 4.5, "4" and
+    booleans are still refused by the strict integer validation that follows."""
+    value = _no_bool(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
 
 
@@ -46,22 +50,72 @@ def _partner_level(value: int) -> int:
     return value
 
 
-Number = Annotated[float, BeforeValidator(_no_bool), AfterValidator(_finite)]
-NonNegative = Annotated[float, BeforeValidator(_no_bool), AfterValidator(_finite), Field(ge=0)]
-Positive = Annotated[float, BeforeValidator(_no_bool), AfterValidator(_finite), Field(gt=0)]
-Integer = Annotated[int, BeforeValidator(_no_bool), Field(strict=True)]
-NonNegativeInt = Annotated[int, BeforeValidator(_no_bool), Field(strict=True, ge=0)]
-Id = Annotated[str, Field(strict=True, min_length=1, max_length=200)]
-RequiredLevel = Annotated[int, BeforeValidator(_no_bool), Field(strict=True), AfterValidator(_required_level)]
-PartnerLevel = Annotated[int, BeforeValidator(_no_bool), Field(strict=True), AfterValidator(_partner_level)]
+# PROBLEM.md §11: the limits. Beyond them numbers stop meaning anything (a week has 168 hours)
+# and integer arrays would overflow, so they are input errors like any other range.
+MAX_OPENINGS = 10_000
+MAX_ASSIGNMENTS = 100
+MAX_HOURS_PER_WEEK = 168
+MAX_PERIOD_WEEKS = 520
+MAX_BUDGET_YEN = 10**15
+MAX_RATE_YEN = 10**7
+MAX_WEIGHT = 1_000
+MAX_MINUTES = 10_000
+MAX_ID_LENGTH = 100
+
+
+# Every range is a Field constraint placed before the validators: pydantic then enforces it on the
+# number itself and the JSON schema states it as standard `minimum`/`maximum` (after a validator it
+# would come out as non-standard `ge`/`le` keys). allow_inf_nan=False refuses NaN and Infinity.
+_NoBool = BeforeValidator(_no_bool)
+_WholeNumber = BeforeValidator(_whole_number)
+Latitude = Annotated[float, Field(allow_inf_nan=False, ge=-90, le=90), _NoBool]
+Longitude = Annotated[float, Field(allow_inf_nan=False, ge=-180, le=180), _NoBool]
+NonNegative = Annotated[float, Field(allow_inf_nan=False, ge=0), _NoBool]  # a weight: Weights adds the upper limit
+Id = Annotated[str, Field(strict=True, min_length=1, max_length=MAX_ID_LENGTH)]
+# The levels keep their own messages (`level 7 is above 5`, as PROBLEM.md words it) and state their range in the schema.
+RequiredLevel = Annotated[
+    int,
+    Field(strict=True, json_schema_extra={"minimum": 1, "maximum": 5}),
+    _WholeNumber,
+    AfterValidator(_required_level),
+]
+PartnerLevel = Annotated[
+    int,
+    Field(strict=True, json_schema_extra={"minimum": 0, "maximum": 5}),
+    _WholeNumber,
+    AfterValidator(_partner_level),
+]
 SkillName = Annotated[str, Field(min_length=1, max_length=100)]
+OnsiteDays = Annotated[int, Field(strict=True, ge=0, le=5), _WholeNumber]
+BudgetYen = Annotated[int, Field(strict=True, ge=0, le=MAX_BUDGET_YEN), _WholeNumber]
+SkillWeight = Annotated[float, Field(allow_inf_nan=False, ge=0, le=MAX_WEIGHT), _NoBool]
+PositionHours = Annotated[float, Field(allow_inf_nan=False, gt=0, le=MAX_HOURS_PER_WEEK), _NoBool]
+PartnerHours = Annotated[float, Field(allow_inf_nan=False, ge=0, le=MAX_HOURS_PER_WEEK), _NoBool]
+Openings = Annotated[int, Field(strict=True, ge=1, le=MAX_OPENINGS), _WholeNumber]
+RateYen = Annotated[float, Field(allow_inf_nan=False, ge=0, le=MAX_RATE_YEN), _NoBool]
+MaxRateYen = Annotated[int, Field(strict=True, ge=0, le=MAX_RATE_YEN), _WholeNumber]
+Priority = Annotated[float, Field(allow_inf_nan=False, gt=0, le=MAX_WEIGHT), _NoBool]
+Minutes = Annotated[float, Field(allow_inf_nan=False, ge=0, le=MAX_MINUTES), _NoBool]
+Assignments = Annotated[int, Field(strict=True, ge=0, le=MAX_ASSIGNMENTS), _WholeNumber]
+PeriodWeeks = Annotated[float, Field(allow_inf_nan=False, gt=0, le=MAX_PERIOD_WEEKS), _NoBool]
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _weights_maximum(schema: dict[str, Any]) -> None:
+    """Every weight's schema states the upper limit that Weights checks for every field."""
+    for prop in schema.get("properties", {}).values():
+        prop["maximum"] = MAX_WEIGHT
+
+
 class Weights(_Frozen):
+    """Every weight is a number from 0 to MAX_WEIGHT; the rule is checked and documented for every field,
+    so a weight added later gets it without saying so."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_weights_maximum)
+
     fill: NonNegative = 1.0
     skill: NonNegative = 1.0
     preference: NonNegative = 0.2
@@ -72,13 +126,20 @@ class Weights(_Frozen):
         default=0.0, description="reward per municipality with at least one placement (PROBLEM.md §9); 0 = none"
     )
 
+    @field_validator("*")
+    @classmethod
+    def _at_most_max_weight(cls, value: float) -> float:
+        if value > MAX_WEIGHT:
+            raise ValueError(f"Input should be less than or equal to {MAX_WEIGHT} (got {value!r})")
+        return value
+
 
 class Municipality(_Frozen):
     id: Id
     name: str
-    lat: Annotated[Number, Field(ge=-90, le=90)]
-    lon: Annotated[Number, Field(ge=-180, le=180)]
-    budget_yen: NonNegativeInt | None = Field(description="Budget for the period in yen; null means no limit.")
+    lat: Latitude
+    lon: Longitude
+    budget_yen: BudgetYen | None = Field(description="Budget for the period in yen; null means no limit.")
 
 
 class Position(_Frozen):
@@ -87,25 +148,25 @@ class Position(_Frozen):
     title: str
     required_skills: dict[SkillName, RequiredLevel] = Field(default_factory=dict)
     # PROBLEM.md says weight > 0; the conformance cases use 0.0, which is accepted and counts for nothing.
-    preferred_skills: dict[SkillName, NonNegative] = Field(default_factory=dict)
-    hours_per_week: Positive
-    onsite_days_per_week: Annotated[Integer, Field(ge=0, le=5)] = 0
-    openings: Annotated[Integer, Field(ge=1)] = 1
-    max_hourly_rate_yen: Integer | None = None
-    priority: Positive = 1.0
+    preferred_skills: dict[SkillName, SkillWeight] = Field(default_factory=dict)
+    hours_per_week: PositionHours
+    onsite_days_per_week: OnsiteDays = 0
+    openings: Openings = 1
+    max_hourly_rate_yen: MaxRateYen | None = None
+    priority: Priority = 1.0
 
 
 class Partner(_Frozen):
     id: Id
     name: str
     skills: dict[SkillName, PartnerLevel] = Field(default_factory=dict)
-    lat: Annotated[Number, Field(ge=-90, le=90)]
-    lon: Annotated[Number, Field(ge=-180, le=180)]
-    hours_per_week: NonNegative
-    hourly_rate_yen: NonNegative
-    max_onsite_days_per_week: Annotated[Integer, Field(ge=0, le=5)] = 5
-    max_commute_minutes: NonNegative = 90.0
-    max_assignments: NonNegativeInt = 3
+    lat: Latitude
+    lon: Longitude
+    hours_per_week: PartnerHours
+    hourly_rate_yen: RateYen
+    max_onsite_days_per_week: OnsiteDays = 5
+    max_commute_minutes: Minutes = 90.0
+    max_assignments: Assignments = 3
     preferred_municipalities: list[Id] = Field(default_factory=list)
     excluded_municipalities: list[Id] = Field(default_factory=list)
 
@@ -113,7 +174,7 @@ class Partner(_Frozen):
 class CommuteEntry(_Frozen):
     partner: Id
     municipality: Id
-    minutes: NonNegative
+    minutes: Minutes
 
 
 class PairRef(_Frozen):
@@ -125,7 +186,7 @@ class Problem(_Frozen):
     """A whole problem file, version 1."""
 
     version: Literal[1]
-    period_weeks: Positive = 4.0
+    period_weeks: PeriodWeeks = 4.0
     weights: Weights = Field(default_factory=Weights)
     municipalities: list[Municipality] = Field(default_factory=list)
     positions: list[Position] = Field(default_factory=list)
@@ -173,8 +234,6 @@ def check_references(problem: Problem) -> list[Issue]:
             issues.append(
                 Issue(f"positions[{k}].preferred_skills.{skill}", f"skill {skill!r} is also in required_skills")
             )
-        if pos.max_hourly_rate_yen is not None and pos.max_hourly_rate_yen < 0:
-            issues.append(Issue(f"positions[{k}].max_hourly_rate_yen", f"{pos.max_hourly_rate_yen} is negative"))
     for k, partner in enumerate(problem.partners):
         for field in ("preferred_municipalities", "excluded_municipalities"):
             for n, mid in enumerate(getattr(partner, field)):

@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from enmusubi.service.api.auth import require_api_key
 from enmusubi.service.api.dependencies import Service
-from enmusubi.service.api.errors import install_error_handlers
+from enmusubi.service.api.errors import InternalErrorMiddleware, install_error_handlers
 from enmusubi.service.api.offline import CONSOLE_POLICY, DOCS_POLICY, OfflinePolicy
 from enmusubi.service.api.routes import console, health, insight, runs, scenarios, shortlists, solve
 from enmusubi.service.api.schemas import (
@@ -39,8 +39,18 @@ log = logging.getLogger(__name__)
 API_VERSION = "1"
 
 
-def _custom_openapi(app: FastAPI, documented: list[type[BaseModel]]) -> Callable[[], dict[str, Any]]:
-    """FastAPI's document plus the schemas of the bodies that are read by hand."""
+def _state_the_caps(components: dict[str, Any], settings: Settings) -> None:
+    """The size caps this service is set up with, as `maxItems` where the server enforces them."""
+    problem = components["Problem"]["properties"]
+    problem["partners"]["maxItems"] = settings.max_partners
+    problem["positions"]["maxItems"] = settings.max_positions
+    components["ScenarioRequest"]["properties"]["variants"]["maxItems"] = settings.max_scenario_variants
+
+
+def _custom_openapi(
+    app: FastAPI, documented: list[type[BaseModel]], settings: Settings
+) -> Callable[[], dict[str, Any]]:
+    """FastAPI's document plus the schemas of the bodies that are read by hand, with this service's caps."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -51,6 +61,7 @@ def _custom_openapi(app: FastAPI, documented: list[type[BaseModel]]) -> Callable
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             for name, definition in definitions.get("$defs", {}).items():
                 components.setdefault(name, definition)
+            _state_the_caps(components, settings)
             app.openapi_schema = schema
         return app.openapi_schema
 
@@ -78,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.service = service
+    app.add_middleware(InternalErrorMiddleware)  # added first, so CORS (outside it) marks its 500s too
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -108,7 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ExplainRequest,
         ShortlistRequest,
     ]
-    app.openapi = _custom_openapi(app, documented)  # type: ignore[method-assign]
+    app.openapi = _custom_openapi(app, documented, settings)  # type: ignore[method-assign]
     if not guarded:
         log.warning("no ENMUSUBI_API_KEYS set: /v1 is open to anyone who can reach %s", settings.host)
     return app

@@ -2,8 +2,9 @@
 
 Bodies are read here rather than by FastAPI so that (1) a body over the limit is refused
 (413) before it is all in memory, (2) NaN and Infinity, which Python's json accepts, are
-refused, and (3) decoding and validating a problem of thousands of partners runs on a
-thread, not on the event loop that answers GETs.
+refused naming the field they sit in, and (3) decoding and validating a problem of thousands
+of partners runs on a thread, not on the event loop that answers GETs. A decoded body takes
+several times its size in memory, so the service decodes only a few at once (dependencies.py).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
 from enmusubi.service.settings import Settings
-from enmusubi.solver.errors import InputError, Issue, issues_from_errors
+from enmusubi.solver import check_locks
+from enmusubi.solver.errors import InputError, Issue, format_loc, issues_from_errors
 from enmusubi.solver.problem import Problem, check_references
 
 M = TypeVar("M", bound=BaseModel)
@@ -46,24 +48,53 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _refuse_constant(token: str) -> Any:
-    raise ValueError(f"{token} is not allowed: JSON numbers must be finite")
+class _NonFinite:
+    """Where NaN or Infinity stood in the JSON text, kept until its path is known."""
+
+    __slots__ = ("token",)
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+
+def _non_finite_issues(data: Any) -> list[Issue]:
+    """Every NaN/Infinity of the decoded body by its path (iteratively: bodies may nest deep)."""
+    issues = []
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack:
+        value, loc = stack.pop()
+        if isinstance(value, _NonFinite):
+            issues.append(Issue(format_loc(loc), f"{value.token} is not allowed: JSON numbers must be finite"))
+        elif isinstance(value, dict):
+            stack.extend((item, (*loc, key)) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((item, (*loc, k)) for k, item in enumerate(value))
+    return sorted(issues, key=lambda issue: issue.path)
 
 
 def decode_json(body: bytes) -> Any:
-    """Strict JSON: no NaN or Infinity, no trailing garbage; a fault is an InputError on the body."""
+    """Strict JSON: no NaN or Infinity (refused by their path), no trailing garbage; a fault is an InputError."""
     if not body.strip():
         raise InputError(Issue("", "the request body is empty; expected a JSON object"))
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(Issue("", "the request body is not UTF-8 text")) from None
+    non_finite: list[_NonFinite] = []
+
+    def constant(token: str) -> _NonFinite:
+        non_finite.append(_NonFinite(token))
+        return non_finite[-1]
+
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        data = json.loads(text, parse_constant=constant)
     except RecursionError:
         raise InputError(Issue("", "the JSON is nested too deeply")) from None
     except ValueError as error:
         raise InputError(Issue("", f"invalid JSON: {error}")) from None
+    if non_finite:
+        raise InputError(_non_finite_issues(data))
+    return data
 
 
 def check_problem_size(data: Any, settings: Settings, prefix: str = "") -> None:
@@ -83,8 +114,21 @@ def check_problem_size(data: Any, settings: Settings, prefix: str = "") -> None:
         raise InputError(issues)
 
 
+def problem_issues(problem: Problem) -> list[Issue]:
+    """What pydantic cannot see in a problem: its cross-references, then its locks (eligible, and fitting
+    together), exactly as `solve` would judge them, so no front door accepts what a solve refuses."""
+    issues = check_references(problem)
+    if issues:
+        return issues
+    try:
+        check_locks(problem)
+    except InputError as error:
+        return error.issues
+    return []
+
+
 def validate_body(model: type[M], data: Any, *, problem_field: str | None = "problem") -> M:
-    """Validate `data` as `model`, then the cross-references of its problem; every fault by its path."""
+    """Validate `data` as `model`, then the cross-references and locks of its problem; every fault by its path."""
     if not isinstance(data, Mapping):
         raise InputError(Issue("", f"expected a JSON object, got {type(data).__name__}"))
     try:
@@ -93,7 +137,7 @@ def validate_body(model: type[M], data: Any, *, problem_field: str | None = "pro
         raise InputError(issues_from_errors(error.errors())) from None
     problem = getattr(value, problem_field, None) if problem_field else None
     if problem_field and isinstance(problem, Problem):
-        issues = check_references(problem)
+        issues = problem_issues(problem)
         if issues:
             raise InputError(
                 [Issue(f"{problem_field}.{i.path}" if i.path else problem_field, i.message) for i in issues]

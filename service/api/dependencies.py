@@ -1,4 +1,11 @@
-"""What the routes share: settings, the store and the worker pool, as a FastAPI dependency."""
+"""What the routes share: settings, the store and the worker pool, as a FastAPI dependency.
+
+Two promises of API.md live here. Nothing runs for nobody: a call awaiting the pool also watches
+its connection, and when the client goes away the job's StopFlag is set (or the job is dropped
+from the queue), so the worker is free again within moments. Bounded decoding: a decoded body
+takes several times its size in memory, so at most ENMUSUBI_MAX_CONCURRENT_DECODES bodies are
+decoded and validated at once, and only the validated value outlives that step.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,8 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from enmusubi.service.api.bodies import (
@@ -18,6 +27,7 @@ from enmusubi.service.api.bodies import (
     validate_body,
 )
 from enmusubi.service.api.insight_cache import InsightCache
+from enmusubi.service.api.responses import json_response
 from enmusubi.service.api.schemas import (
     ExplainRequest,
     RecommendRequest,
@@ -25,7 +35,7 @@ from enmusubi.service.api.schemas import (
 )
 from enmusubi.service.io.documents import problem_document_from_bytes
 from enmusubi.service.jobs.store import RunStore
-from enmusubi.service.jobs.worker_pool import WorkerPool
+from enmusubi.service.jobs.worker_pool import PoolClosedError, WorkerPool
 from enmusubi.service.settings import Settings
 from enmusubi.solver import InputError, Issue, Problem, Result, StopFlag, parse_problem
 from enmusubi.solver.data import problem_digest
@@ -48,6 +58,23 @@ class InsightRequest(Generic[R]):
     run_id: str | None = None  # the finished run to key a new insight by
 
 
+class ClientGoneError(Exception):
+    """The client of a synchronous call went away before its answer; its work was stopped."""
+
+
+async def _until_disconnected(request: Request) -> None:
+    """Return when the client closes the connection. The body has been read, so the next ASGI message
+    is `http.disconnect` (the server sends it when the connection closes, or once the response is sent)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    """Collect the outcome of a job nobody awaits any more, so asyncio does not log it as lost."""
+    if not future.cancelled():
+        future.exception()
+
+
 class Service:
     """What the routes share: settings, the store and the worker pool."""
 
@@ -56,6 +83,7 @@ class Service:
         self.store = RunStore.from_url(settings.database_url)
         self.pool = WorkerPool(self.store, workers=settings.workers, queue_size=settings.queue_size)
         self.insights = InsightCache(settings.insight_cache_bytes)
+        self._decoding: asyncio.Semaphore | None = None  # made on the event loop, at first use
 
     def start(self) -> None:
         self.store.create_schema()
@@ -69,32 +97,69 @@ class Service:
     def stop(self) -> None:
         self.pool.shutdown()
         self.store.dispose()
+        self._decoding = None
 
-    async def on_worker(self, call: Callable[[StopFlag], T]) -> T:
-        """Run `call` on the pool and await it without blocking the loop; if the caller goes away, stop it."""
-        future, stop = self.pool.submit(call)
+    async def on_worker(self, compute: Callable[[StopFlag], BaseModel | Response], request: Request) -> Response:
+        """Compute on the pool and answer with its JSON (serialised there too), without blocking the loop;
+        stop the work when the client goes away.
+
+        Raises ClientGoneError when the client went away (the job dropped from the queue, or its flag set:
+        the stopped work is then not serialised, so the worker is free the moment it returns)."""
+
+        def job(stop: StopFlag) -> Response | None:
+            try:
+                value = compute(stop)
+            except Exception:
+                if stop.is_set():  # stopped work may end in an error (ScenarioStoppedError): nobody wants it
+                    return None
+                raise
+            if stop.is_set():
+                return None
+            return value if isinstance(value, Response) else json_response(value)
+
+        future, stop = self.pool.submit(job)
+        answer = asyncio.wrap_future(future)
+        watcher = asyncio.ensure_future(_until_disconnected(request))
         try:
-            return await asyncio.wrap_future(future)
-        except asyncio.CancelledError:
+            await asyncio.wait((answer, watcher), return_when=asyncio.FIRST_COMPLETED)
+            if not answer.done():
+                raise ClientGoneError
+            response = answer.result()
+        except (asyncio.CancelledError, ClientGoneError):
             if not future.cancel():
                 stop.stop()
+            answer.add_done_callback(_retrieve)
             raise
+        finally:
+            watcher.cancel()
+        if response is None:  # stopped by the service itself: it is shutting down
+            raise PoolClosedError("the service is stopping")
+        return response
 
-    async def read_json(self, request: Request) -> Any:
-        """The body as JSON, or as YAML when its Content-Type says YAML (the console sends scenario files so)."""
+    async def read_as(self, request: Request, parse: Callable[[Any], T]) -> T:
+        """The body read within the size limit, then decoded (JSON, or YAML when its Content-Type says YAML:
+        the console sends scenario files so) and validated by `parse`: see `decoded`."""
         body = await read_body(request, self.settings.max_body_bytes)
         if request.headers.get("content-type", "").split(";")[0].strip().lower() in YAML_TYPES:
-            return (await run_in_threadpool(problem_document_from_bytes, body, "yaml", "body"))[0]
-        return await run_in_threadpool(decode_json, body)
+            return await self.decoded(lambda: parse(problem_document_from_bytes(body, "yaml", "body")[0]))
+        return await self.decoded(lambda: parse(decode_json(body)))
+
+    async def decoded(self, decode: Callable[[], T]) -> T:
+        """Run `decode` (decoding and validating a body) on a thread, with at most ENMUSUBI_MAX_CONCURRENT_DECODES
+        at that step at once: a decoded body takes several times its size, and only what `decode` returns
+        outlives the step."""
+        if self._decoding is None:
+            self._decoding = asyncio.Semaphore(self.settings.max_concurrent_decodes)
+        async with self._decoding:
+            return await run_in_threadpool(decode)
 
     def stored_problem(self, run_id: str) -> Problem:
         return parse_problem(self.store.problem_of(run_id))
 
     async def read_problem_request(self, request: Request, model: type[R]) -> tuple[R, Problem, Result | None]:
         """A body naming a problem inline or a stored run: the body, the problem, and the run's result if done."""
-        data = await self.read_json(request)
 
-        def load() -> tuple[R, Problem, Result | None]:
+        def load(data: Any) -> tuple[R, Problem, Result | None]:
             check_problem_size(data.get("problem") if isinstance(data, dict) else None, self.settings, "problem.")
             body = validate_body(model, data)
             if body.problem is not None:
@@ -104,14 +169,13 @@ class Service:
             result = Result.model_validate(record.result) if record.status == "done" and record.result else None
             return body, self.stored_problem(body.run), result
 
-        return await run_in_threadpool(load)
+        return await self.read_as(request, load)
 
     async def read_insight_request(self, request: Request, model: type[R]) -> InsightRequest[R]:
         """Like `read_problem_request`, but a problem (or finished run) kept in the insight cache is taken
         from there without reading, parsing or compiling it again."""
-        data = await self.read_json(request)
 
-        def load() -> InsightRequest[R]:
+        def load(data: Any) -> InsightRequest[R]:
             check_problem_size(data.get("problem") if isinstance(data, dict) else None, self.settings, "problem.")
             body = validate_body(model, data)
             if body.run is not None:
@@ -127,7 +191,7 @@ class Service:
             kept = self.insights.for_digest(problem_digest(problem))
             return InsightRequest(body, problem, result, kept, body.run if done else None)
 
-        return await run_in_threadpool(load)
+        return await self.read_as(request, load)
 
     def insight(self, asked: InsightRequest[Any], deadline: float | None, stop: StopFlag) -> Insight:
         """The kept insight of the asked problem, or a new one (kept when its base is proven)."""

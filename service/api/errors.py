@@ -1,4 +1,8 @@
-"""Every error as JSON: input faults 422 with their paths, unknown ids 404, a full queue 429, never a bare 500."""
+"""Every error as JSON: input faults 422 with their paths, unknown ids 404, a full queue 429, never a bare 500.
+
+An unexpected error is answered by InternalErrorMiddleware rather than by an exception handler: Starlette's
+outermost error middleware re-raises after sending its 500, and uvicorn then closes the connection, so a
+keep-alive client found its next request failing. Caught inside it, a 500 leaves the connection usable."""
 
 from __future__ import annotations
 
@@ -7,13 +11,17 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
+from starlette.routing import compile_path
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from enmusubi.service.api.bodies import (
     BodyTooLargeError,
     loc_from_path,
 )
+from enmusubi.service.api.dependencies import ClientGoneError
 from enmusubi.service.jobs.worker_pool import PoolClosedError, QueueFullError
 from enmusubi.solver import InputError, Issue, UnknownIdError
 from enmusubi.solver.errors import issues_from_errors
@@ -58,11 +66,54 @@ def install_error_handlers(app: FastAPI) -> None:
         retry = str(request.app.state.settings.retry_after_seconds)
         return JSONResponse({"detail": str(error)}, status_code=503, headers={"Retry-After": retry})
 
-    @app.exception_handler(Exception)
-    async def internal(request: Request, error: Exception) -> JSONResponse:
-        log.error("internal error on %s %s", request.method, request.url.path, exc_info=error)
-        return JSONResponse({"detail": f"internal error: {type(error).__name__}"}, status_code=500)
+    @app.exception_handler(ClientGoneError)
+    @app.exception_handler(ClientDisconnect)
+    async def client_gone(request: Request, _error: Exception) -> Response:
+        """Nobody reads this answer (499, as nginx logs it): the client left and its work was stopped."""
+        log.info("%s %s: the client went away; its work was stopped", request.method, request.url.path)
+        return Response(status_code=499)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse({"detail": str(error.detail)}, status_code=error.status_code, headers=error.headers)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        headers = error.headers
+        if error.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
+        return JSONResponse({"detail": str(error.detail)}, status_code=error.status_code, headers=headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method the OpenAPI document gives this path: a path's GET and POST are separate routes, and the
+    405 of the one that matched first would name only its own (`Allow: POST` for /v1/runs)."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern, _, _ = compile_path(template)
+        if pattern.match(request.url.path):
+            methods |= {method.upper() for method in operations}
+    return sorted(methods)
+
+
+class InternalErrorMiddleware:
+    """An unexpected error as a JSON 500 that goes no further, so the connection stays open for the next request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as error:
+            log.error("internal error on %s %s", scope.get("method"), scope.get("path"), exc_info=error)
+            if started:
+                raise  # half an answer sent: closing the connection is all that is left
+            response = JSONResponse({"detail": f"internal error: {type(error).__name__}"}, status_code=500)
+            await response(scope, receive, send)

@@ -6,10 +6,11 @@ they are, so the OpenAPI document describes exactly what the engine accepts and 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from enmusubi.scenarios.scenario import ScenarioDocument
 from enmusubi.service.jobs.progress import RunProgress
@@ -77,6 +78,32 @@ EXAMPLE_PROBLEM: dict[str, Any] = {
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def one_of(*groups: tuple[str, ...], examples: list[dict[str, Any]] | None = None) -> Callable[[dict[str, Any]], None]:
+    """json_schema_extra stating "exactly one of these fields" for each group, as the server enforces it:
+    the fields are optional but never null, and `allOf: [{oneOf: [{required: [a]}, {required: [b]}]}, ...]`."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        properties = schema.get("properties", {})
+        for name in (name for group in groups for name in group):
+            field = properties[name]
+            choices = [choice for choice in field.pop("anyOf", []) if choice.get("type") != "null"]
+            if choices:
+                field.update(choices[0] if len(choices) == 1 else {"anyOf": choices})
+            field.pop("default", None)
+        schema["allOf"] = [{"oneOf": [{"required": [name]} for name in group]} for group in groups]
+        if examples is not None:
+            schema["examples"] = examples
+
+    return extra
+
+
+def _not_null(value: Any) -> Any:
+    """An optional field left out means "not given"; an explicit null is refused, as the schema says."""
+    if value is None:
+        raise ValueError("null is not allowed here: leave the field out instead")
+    return value
 
 
 class _Out(BaseModel):
@@ -260,10 +287,14 @@ class ScenarioRequest(ScenarioDocument[Problem | RunRef]):
 
 
 class _ProblemSource(_In):
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=one_of(("problem", "run")))
+
     problem: Problem | None = Field(default=None, description="the problem inline; or give `run`")
     run: RunId | None = Field(
         default=None, description="a stored run instead of `problem`: its problem, and its result when done"
     )
+
+    _no_null_source = field_validator("problem", "run", mode="before")(_not_null)
 
     @model_validator(mode="after")
     def _one_source(self) -> _ProblemSource:
@@ -282,12 +313,18 @@ class RecommendRequest(_ProblemOrRun):
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
-        json_schema_extra={"examples": [{"problem": EXAMPLE_PROBLEM, "position": "taito-pm", "k": 3}]},
+        json_schema_extra=one_of(
+            ("problem", "run"),
+            ("position", "partner"),
+            examples=[{"problem": EXAMPLE_PROBLEM, "position": "taito-pm", "k": 3}],
+        ),
     )
 
     position: str | None = Field(default=None, min_length=1, description="rank partners for this position")
     partner: str | None = Field(default=None, min_length=1, description="or rank positions for this partner")
     k: int = Field(default=5, ge=1, le=MAX_K, description="how many candidates, best first")
+
+    _no_null_subject = field_validator("position", "partner", mode="before")(_not_null)
 
     @model_validator(mode="after")
     def _one_subject(self) -> RecommendRequest:
@@ -302,7 +339,9 @@ class ExplainRequest(_ProblemOrRun):
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
-        json_schema_extra={"examples": [{"problem": EXAMPLE_PROBLEM, "partner": "p-pm", "position": "taito-pm"}]},
+        json_schema_extra=one_of(
+            ("problem", "run"), examples=[{"problem": EXAMPLE_PROBLEM, "partner": "p-pm", "position": "taito-pm"}]
+        ),
     )
 
     partner: str = Field(min_length=1)
@@ -318,7 +357,9 @@ class ShortlistRequest(_ProblemSource):
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
-        json_schema_extra={"examples": [{"problem": EXAMPLE_PROBLEM, "size": 3, "max_per_partner": 2}]},
+        json_schema_extra=one_of(
+            ("problem", "run"), examples=[{"problem": EXAMPLE_PROBLEM, "size": 3, "max_per_partner": 2}]
+        ),
     )
 
     size: int = Field(default=DEFAULT_SIZE, ge=1, le=MAX_SIZE, description="candidates per position")

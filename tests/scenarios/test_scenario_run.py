@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from enmusubi.scenarios.generator import generate_problem
-from enmusubi.scenarios.run import ScenarioRun, run_scenario
+from enmusubi.scenarios.run import ScenarioRun, ScenarioStoppedError, _capped, run_scenario
 from enmusubi.scenarios.scenario import Scenario, parse_scenario
-from enmusubi.solver import Problem, Result, parse_problem, solve
+from enmusubi.solver import Problem, Result, StopFlag, parse_problem, solve
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "example-small.json"
 TOLERANCE = 1e-6
@@ -165,3 +166,28 @@ def test_removing_an_unplaced_partner_changes_nothing(
     partner = data.draw(st.sampled_from(unplaced))
     diff = run_one(generated, {"remove": {"partners": [partner]}}).variants[0].diff
     assert diff.unchanged, (partner, diff)
+
+
+def test_a_set_stop_flag_ends_the_scenario_without_a_result(example: Problem) -> None:
+    stop = StopFlag()
+    stop.stop()
+    with pytest.raises(ScenarioStoppedError):
+        run_scenario(scenario(example, ("remote", [{"weights": {"commute": 0}}])), parallel=False, stop=stop)
+
+
+def test_one_overall_time_limit_caps_every_solve(generated: Problem, generated_base: Result) -> None:
+    """With no time left, every solve stops at its start allocation: feasible, not proven, whatever each may take."""
+    assert generated_base.stats.components_by_engine > 0, "the fixture must need the engine"
+    plan = scenario(generated, ("fill more", [{"weights": {"fill": 2.0}}]), ("again", [{"weights": {"skill": 0.5}}]))
+    run = run_scenario(plan, parallel=False, total_seconds=0.0)
+    assert [r.status for r in (run.base, *(v.result for v in run.variants))] == ["feasible"] * 3
+    assert run.base.stopped
+
+
+def test_a_solve_gets_the_smaller_of_its_own_limit_and_what_is_left() -> None:
+    assert _capped(30.0, None) == 30.0
+    assert _capped(None, None) is None
+    assert _capped(30.0, time.monotonic() - 1) == 0.0
+    left = _capped(None, time.monotonic() + 100)
+    assert left is not None and 99 < left <= 100
+    assert _capped(5.0, time.monotonic() + 100) == 5.0

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from enmusubi.service.api.dependencies import ServiceDep
-from enmusubi.service.api.responses import documented_errors, json_body, json_response
+from enmusubi.service.api.responses import documented_errors, json_body
 from enmusubi.service.api.schemas import (
     ExplainRequest,
     RecommendRequest,
@@ -36,7 +36,7 @@ async def recommend_pairs(request: Request, service: ServiceDep) -> Response:
     body = asked.body
     limit = service.settings.time_limit(body.time_limit_seconds)
 
-    def call(stop: StopFlag) -> Response:
+    def call(stop: StopFlag) -> Recommendation:
         deadline = time.monotonic() + limit
         kept = service.insight(asked, deadline, stop)
         found = recommend(
@@ -49,9 +49,9 @@ async def recommend_pairs(request: Request, service: ServiceDep) -> Response:
             insight=kept,
         )
         service.insights.keep(kept, asked.run_id)  # re-measured: it has learnt bounds and answers
-        return json_response(found)
+        return found
 
-    return await service.on_worker(call)
+    return await service.on_worker(call, request)
 
 
 @router.post(
@@ -68,7 +68,7 @@ async def explain_pair(request: Request, service: ServiceDep) -> Response:
     body = asked.body
     limit = service.settings.time_limit(body.time_limit_seconds)
 
-    def call(stop: StopFlag) -> Response:
+    def call(stop: StopFlag) -> Explanation:
         deadline = time.monotonic() + limit
         kept = service.insight(asked, deadline, stop)
         found = explain(
@@ -80,6 +80,6 @@ async def explain_pair(request: Request, service: ServiceDep) -> Response:
             insight=kept,
         )
         service.insights.keep(kept, asked.run_id)
-        return json_response(found)
+        return found
 
-    return await service.on_worker(call)
+    return await service.on_worker(call, request)

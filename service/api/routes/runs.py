@@ -129,7 +129,7 @@ async def create_run(
                 raise
             raise where.translate_error(_without_prefix(error)) from None
 
-    body = await run_in_threadpool(validate)
+    body = await service.decoded(validate)
     with service.pool.reserve() as place:
         record = await run_in_threadpool(
             service.store.create_run,

@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from enmusubi.scenarios.run import ScenarioRun, run_scenario
 from enmusubi.scenarios.scenario import Scenario, parse_scenario
@@ -15,11 +14,11 @@ from enmusubi.service.api.bodies import (
     check_problem_size,
 )
 from enmusubi.service.api.dependencies import Service, ServiceDep
-from enmusubi.service.api.responses import documented_errors, json_body, json_response
+from enmusubi.service.api.responses import documented_errors, json_body
 from enmusubi.service.api.schemas import (
     ScenarioRequest,
 )
-from enmusubi.solver import InputError, Issue, Problem
+from enmusubi.solver import InputError, Issue, Problem, StopFlag
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -34,14 +33,24 @@ router = APIRouter()
 )
 async def run_scenario_now(request: Request, service: ServiceDep) -> Response:
     """Solve the base and every variant; each variant's result and its difference from the base."""
-    data = await service.read_json(request)
-    scenario = await run_in_threadpool(_parse_api_scenario, data, service)
-    return await service.on_worker(lambda _stop: json_response(run_scenario(scenario, parallel=False)))
+    scenario = await service.read_as(request, lambda data: _parse_api_scenario(data, service))
+    total = service.settings.max_scenario_seconds
+
+    def call(stop: StopFlag) -> ScenarioRun:
+        return run_scenario(scenario, parallel=False, total_seconds=total, stop=stop)
+
+    return await service.on_worker(call, request)
 
 
 def _parse_api_scenario(data: Any, service: Service) -> Scenario:
     if isinstance(data, dict):
         check_problem_size(data.get("base"), service.settings, "base.")
+        variants, cap = data.get("variants"), service.settings.max_scenario_variants
+        if isinstance(variants, list) and len(variants) > cap:
+            message = (
+                f"{len(variants)} variants is more than this service accepts ({cap}, ENMUSUBI_MAX_SCENARIO_VARIANTS)"
+            )
+            raise InputError(Issue("variants", message))
 
     def resolve_base(value: Any) -> Problem:
         if isinstance(value, dict) and set(value) == {"run"} and isinstance(value["run"], str):

@@ -7,18 +7,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from enmusubi.service.api.bodies import (
     check_problem_size,
+    problem_issues,
 )
 from enmusubi.service.api.dependencies import ServiceDep
-from enmusubi.service.api.responses import documented_errors, json_body, json_response
+from enmusubi.service.api.responses import documented_errors, json_body
 from enmusubi.service.api.schemas import (
     EXAMPLE_PROBLEM,
 )
 from enmusubi.service.settings import Settings
-from enmusubi.solver import Problem, Result, parse_problem, solve
+from enmusubi.solver import InputError, Problem, Result, parse_problem, solve
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -40,12 +40,15 @@ async def solve_now(
     ] = None,
 ) -> Response:
     """Solve a problem now and return the result (for problems that solve in seconds; else POST /v1/runs)."""
-    data = await service.read_json(request)
-    problem = await run_in_threadpool(_parse_sized_problem, data, service.settings)
+    problem = await service.read_as(request, lambda data: _parse_sized_problem(data, service.settings))
     limit = service.settings.time_limit(time_limit_seconds)
-    return await service.on_worker(lambda stop: json_response(solve(problem, time_limit_seconds=limit, stop=stop)))
+    return await service.on_worker(lambda stop: solve(problem, time_limit_seconds=limit, stop=stop), request)
 
 
 def _parse_sized_problem(data: Any, settings: Settings) -> Problem:
     check_problem_size(data, settings)
-    return parse_problem(data)
+    problem = parse_problem(data)
+    issues = problem_issues(problem)
+    if issues:
+        raise InputError(issues)
+    return problem

@@ -64,7 +64,7 @@ def test_refusals_over_loopback(server: ServerProcess, example_problem: dict[str
     unauthorised = httpx.get(f"{server.base_url}/v1/runs")
     assert unauthorised.status_code == 401 and unauthorised.headers["www-authenticate"] == "Bearer"
     nan = http.post("/v1/solve", content=b'{"version": 1, "period_weeks": NaN}')
-    assert nan.status_code == 422 and nan.json()["detail"][0]["loc"] == ["body"]
+    assert nan.status_code == 422 and nan.json()["detail"][0]["loc"] == ["body", "period_weeks"]
     example_problem["partners"][0]["hours_per_week"] = "many"
     wrong = http.post("/v1/solve", json=example_problem)
     assert [d["path"] for d in wrong.json()["detail"]] == ["partners[0].hours_per_week"]

@@ -68,6 +68,9 @@ def test_settings_read_every_variable(monkeypatch: pytest.MonkeyPatch) -> None:
         "RETRY_AFTER_SECONDS": "9",
         "DEFAULT_TIME_LIMIT_SECONDS": "5",
         "MAX_TIME_LIMIT_SECONDS": "50",
+        "MAX_CONCURRENT_DECODES": "3",
+        "MAX_SCENARIO_VARIANTS": "12",
+        "MAX_SCENARIO_SECONDS": "90",
         "CORS_ORIGINS": "https://portal.example.jp",
         "HOST": "0.0.0.0",
         "PORT": "9000",
@@ -78,5 +81,7 @@ def test_settings_read_every_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.api_keys == ["one", "two"]
     assert settings.cors_origins == ["https://portal.example.jp"]
     assert (settings.workers, settings.queue_size, settings.port, settings.max_partners) == (3, 4, 9000, 10)
+    scenario_caps = (settings.max_concurrent_decodes, settings.max_scenario_variants, settings.max_scenario_seconds)
+    assert scenario_caps == (3, 12, 90)
     assert set(Settings.model_fields) == {name.lower() for name in values}, "every setting is tested and documented"
     assert (settings.time_limit(None), settings.time_limit(7), settings.time_limit(500)) == (5, 7, 50)
