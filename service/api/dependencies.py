@@ -99,12 +99,30 @@ class Service:
         self.store.dispose()
         self._decoding = None
 
-    async def on_worker(self, compute: Callable[[StopFlag], BaseModel | Response], request: Request) -> Response:
-        """Compute on the pool and answer with its JSON (serialised there too), without blocking the loop;
-        stop the work when the client goes away.
+    async def on_worker(self, call: Callable[[StopFlag], T], request: Request) -> T:
+        """Run `call` on the pool and await it without blocking the loop, watching the connection meanwhile.
 
-        Raises ClientGoneError when the client went away (the job dropped from the queue, or its flag set:
-        the stopped work is then not serialised, so the worker is free the moment it returns)."""
+        When the client goes away (or the awaiting task is cancelled) the job leaves the queue, or its stop
+        flag is set, and ClientGoneError is raised: nothing runs for nobody."""
+        future, stop = self.pool.submit(call)
+        answer = asyncio.wrap_future(future)
+        watcher = asyncio.ensure_future(_until_disconnected(request))
+        try:
+            await asyncio.wait((answer, watcher), return_when=asyncio.FIRST_COMPLETED)
+            if not answer.done():
+                raise ClientGoneError
+            return answer.result()
+        except (asyncio.CancelledError, ClientGoneError):
+            if not future.cancel():
+                stop.stop()
+            answer.add_done_callback(_retrieve)
+            raise
+        finally:
+            watcher.cancel()
+
+    async def answer_on_worker(self, compute: Callable[[StopFlag], BaseModel | Response], request: Request) -> Response:
+        """`on_worker` for a JSON answer, serialised on the worker too. Stopped work is not serialised (nobody
+        reads it), so a worker whose client left is free the moment the computation returns."""
 
         def job(stop: StopFlag) -> Response | None:
             try:
@@ -117,21 +135,7 @@ class Service:
                 return None
             return value if isinstance(value, Response) else json_response(value)
 
-        future, stop = self.pool.submit(job)
-        answer = asyncio.wrap_future(future)
-        watcher = asyncio.ensure_future(_until_disconnected(request))
-        try:
-            await asyncio.wait((answer, watcher), return_when=asyncio.FIRST_COMPLETED)
-            if not answer.done():
-                raise ClientGoneError
-            response = answer.result()
-        except (asyncio.CancelledError, ClientGoneError):
-            if not future.cancel():
-                stop.stop()
-            answer.add_done_callback(_retrieve)
-            raise
-        finally:
-            watcher.cancel()
+        response = await self.on_worker(job, request)
         if response is None:  # stopped by the service itself: it is shutting down
             raise PoolClosedError("the service is stopping")
         return response
@@ -184,6 +188,7 @@ class Service:
                     return InsightRequest(body, kept.problem, None, kept, body.run)
             if body.problem is not None:
                 return InsightRequest(body, body.problem, None, self.insights.for_digest(problem_digest(body.problem)))
+            assert body.run is not None  # the body names exactly one of problem and run
             record = self.store.get(body.run)
             done = record.status == "done" and record.result
             result = Result.model_validate(record.result) if done else None

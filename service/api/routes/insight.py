@@ -51,7 +51,7 @@ async def recommend_pairs(request: Request, service: ServiceDep) -> Response:
         service.insights.keep(kept, asked.run_id)  # re-measured: it has learnt bounds and answers
         return found
 
-    return await service.on_worker(call, request)
+    return await service.answer_on_worker(call, request)
 
 
 @router.post(
@@ -82,4 +82,4 @@ async def explain_pair(request: Request, service: ServiceDep) -> Response:
         service.insights.keep(kept, asked.run_id)
         return found
 
-    return await service.on_worker(call, request)
+    return await service.answer_on_worker(call, request)

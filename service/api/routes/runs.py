@@ -211,6 +211,7 @@ async def run_events(service: ServiceDep, run_id: Annotated[str, Path(max_length
     tags=["runs"],
 )
 async def run_file(
+    request: Request,
     service: ServiceDep,
     run_id: Annotated[str, Path(max_length=100)],
     name: Annotated[str, Path(description=f"one of: {', '.join(DOWNLOADS)}")],
@@ -234,7 +235,7 @@ async def run_file(
         content = output_files(result, record.name or f"run {run_id}", lang=lang, problem=problem)[name]
         return content.encode() if isinstance(content, str) else content
 
-    content = await service.on_worker(lambda _stop: make())
+    content = await service.on_worker(lambda _stop: make(), request)
     suffix = name[name.rindex(".") :]
     disposition = "inline" if suffix in (".svg", ".html") else "attachment"
     headers = {"Content-Disposition": f'{disposition}; filename="{name}"'}

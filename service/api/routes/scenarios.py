@@ -39,7 +39,7 @@ async def run_scenario_now(request: Request, service: ServiceDep) -> Response:
     def call(stop: StopFlag) -> ScenarioRun:
         return run_scenario(scenario, parallel=False, total_seconds=total, stop=stop)
 
-    return await service.on_worker(call, request)
+    return await service.answer_on_worker(call, request)
 
 
 def _parse_api_scenario(data: Any, service: Service) -> Scenario:

@@ -31,4 +31,4 @@ async def create_shortlists(request: Request, service: ServiceDep) -> Response:
         found = shortlist(problem, size=body.size, max_per_partner=body.max_per_partner)
         return Response(found.to_json(indent=None), media_type="application/json")  # no "reason": null
 
-    return await service.on_worker(call, request)
+    return await service.answer_on_worker(call, request)

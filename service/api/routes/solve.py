@@ -42,7 +42,7 @@ async def solve_now(
     """Solve a problem now and return the result (for problems that solve in seconds; else POST /v1/runs)."""
     problem = await service.read_as(request, lambda data: _parse_sized_problem(data, service.settings))
     limit = service.settings.time_limit(time_limit_seconds)
-    return await service.on_worker(lambda stop: solve(problem, time_limit_seconds=limit, stop=stop), request)
+    return await service.answer_on_worker(lambda stop: solve(problem, time_limit_seconds=limit, stop=stop), request)
 
 
 def _parse_sized_problem(data: Any, settings: Settings) -> Problem:
