@@ -44,7 +44,7 @@ class Relaxation:
         )
         self.row_dual = np.asarray(solution.row_dual, dtype=np.float64) if self.solved else np.zeros(component.n_rows)
 
-    def _poll(self, event: highspy.cb.HighsCallbackEvent) -> None:
+    def _poll(self, event: highspy.HighsCallbackEvent) -> None:
         if (self._stop is not None and self._stop.is_set()) or (
             self._deadline is not None and time.monotonic() > self._deadline
         ):
@@ -60,7 +60,7 @@ class Relaxation:
 
         Falls back to the unforced bound when the LP is not solved (stopped or time up): still valid.
         """
-        if not self.solved:
+        if not self.solved or self._basis is None:
             return self.value
         if self.x[var] >= 1.0 - 1e-9:
             return self.value
