@@ -123,6 +123,7 @@ def run_size(partners: int, positions: int, n_questions: int, n_old: int) -> dic
     # Warm: through the API on a finished run, recommend then explain (the cache built by the first).
     warm_rec, warm_exp = [], []
     not_exact = 0
+    same_base = 0
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(database_url=f"sqlite:///{Path(folder) / 'runs.sqlite3'}", workers=1)
         with TestClient(create_app(settings)) as client:
@@ -148,8 +149,15 @@ def run_size(partners: int, positions: int, n_questions: int, n_old: int) -> dic
                 assert response.status_code == 200, response.text
                 got = response.json()
                 cold_found, cold_why = cold_answers[str(q)]
-                assert got == cold_found.model_dump(mode="json"), "warm and cold recommend differ"
-                assert why_json == cold_why.model_dump(mode="json"), "warm and cold explain differ"
+                # The run's solve may have found another optimal allocation than the benchmark's own solve:
+                # then displaced pairs may differ, the objective changes only within the tolerance.
+                cold_changes = [c.objective_change for c in cold_found.candidates]
+                warm_changes = [c["objective_change"] for c in got["candidates"]]
+                assert len(cold_changes) == len(warm_changes), (q, cold_changes, warm_changes)
+                assert all(abs(a - b) <= tolerance for a, b in zip(cold_changes, warm_changes, strict=True)), q
+                if cold_why.objective_change is not None:
+                    assert abs(why_json["objective_change"] - cold_why.objective_change) <= tolerance, q
+                same_base += got["base_objective"] == cold_found.base_objective
                 not_exact += sum(not c["exact"] for c in got["candidates"])
 
     # The old method on the first n_old questions, and the check of every exact change against it.
@@ -187,6 +195,7 @@ def run_size(partners: int, positions: int, n_questions: int, n_old: int) -> dic
             "speedup_cold_recommend_vs_old_same_questions": round(sum(old_rec) / max(sum(cold_rec[:same]), 1e-9), 1),
             "changes_checked_against_old": checked,
             "candidates_not_exact": not_exact,
+            "warm_answers_on_the_same_base_allocation": same_base,
         }
     )
     print(figures, flush=True)

@@ -25,7 +25,7 @@ from typing import Any
 from benchmarks.common import write
 
 MEMORY_LIMIT_GIB = 8.0
-CHECKPOINTS = {60.0: (10.0, 30.0, 60.0), 600.0: (60.0, 300.0, 600.0)}
+CHECKPOINTS = {60.0: (10.0, 30.0, 60.0), 300.0: (60.0, 300.0), 600.0: (60.0, 300.0, 600.0)}
 
 
 def _problem(region: str, partners: int, positions: int, seed: int) -> dict[str, Any]:

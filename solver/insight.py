@@ -69,7 +69,11 @@ class Insight:
             self.comp_of[comp.pairs] = c
             self.local_of[comp.pairs] = np.arange(comp.n_vars)
         # The component view holds only when every chosen pair is locked or a model variable.
-        self._components_hold = bool(np.all(space.locked[base.chosen] | (self.comp_of[base.chosen] >= 0)))
+        # Equity (a reward per municipality served) couples pairs beyond the rows the repair, the LP and
+        # the neighbourhoods see: with it, every question goes to the engine's own solve.
+        self._components_hold = bool(np.all(space.locked[base.chosen] | (self.comp_of[base.chosen] >= 0))) and not any(
+            c.n_served for c in model.components
+        )
         self._incidence: dict[int, Incidence] = {}
         self._relaxation: dict[int, Relaxation] = {}
         self._exact: dict[int, Forced] = {}

@@ -33,8 +33,9 @@ FRACTIONAL = 1e-6
 
 
 def is_large(component: Component, remaining: float | None) -> bool:
-    """Large components under a time limit take this path; without a limit the exact MIP runs to the end."""
-    return remaining is not None and component.n_vars > LARGE_VARIABLES
+    """Large components under a time limit take this path; without a limit the exact MIP runs to the end
+    (and with equity too: its served binaries are not modelled here)."""
+    return remaining is not None and component.n_vars > LARGE_VARIABLES and component.n_served == 0
 
 
 def share_of_time(components: list[Component], k: int, remaining: float) -> float:

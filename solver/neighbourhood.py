@@ -128,6 +128,8 @@ def reoptimise(
     `one_of`, the optimum is the best of the optima with each of those pairs forced, so its
     bound bounds all of them at once (solver/lock_search.py has the idea).
     """
+    if component.n_served:
+        raise ValueError("neighbourhoods do not model equity's served binaries")
     remaining = None if deadline is None else max(deadline - time.monotonic(), 0.0)
     incumbent = np.asarray(incumbent, dtype=bool)
     whole = free is None or len(free) == component.n_vars

@@ -136,3 +136,17 @@ def test_a_stop_gives_an_interval_marked_not_exact(generated: Insight) -> None:
     for a in answers:
         assert a.change <= a.change_upper
         assert a.exact == (a.change_upper - a.change <= fresh.tolerance)
+
+
+def test_with_equity_every_question_goes_to_the_engines_solve() -> None:
+    """Equity's served binaries are not modelled by repair, LP or neighbourhoods: the exact solve answers."""
+    document = generate_problem(300, 50, seed=3)
+    document["weights"] = {**document.get("weights", {}), "equity": 0.5}
+    problem = parse_problem(document)
+    kept = Insight.of(problem, solve(problem))
+    outside = [int(k) for k in np.flatnonzero(~kept.base.chosen)[:3]]
+    for k in outside:
+        answer = kept.forced(k)
+        truth = locked_optimum(kept.space, problem, kept.base, k, None)
+        assert answer.method == "solve" and answer.exact
+        assert answer.change == pytest.approx(truth.value - kept.base.objective, abs=kept.tolerance)
