@@ -32,6 +32,7 @@ from enmusubi.solver.tolerances import optimality_tolerance
 
 K = 5
 QUESTION_SECONDS = 600.0  # a time limit per question, so one hard question cannot stall the run
+LIMIT = {"time_limit_seconds": QUESTION_SECONDS}
 
 
 def _percentile(values: list[float], q: float) -> float | None:
@@ -127,7 +128,9 @@ def run_size(partners: int, positions: int, n_questions: int, n_old: int) -> dic
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(database_url=f"sqlite:///{Path(folder) / 'runs.sqlite3'}", workers=1)
         with TestClient(create_app(settings)) as client:
-            run_id = client.post("/v1/runs", json={"problem": problem_dict}).json()["id"]
+            # A generous limit for the run itself: on a busy machine the default could leave it unproven.
+            body = {"problem": problem_dict, "time_limit_seconds": QUESTION_SECONDS}
+            run_id = client.post("/v1/runs", json=body).json()["id"]
             while client.get(f"/v1/runs/{run_id}").json()["status"] != "done":
                 time.sleep(0.1)
             # The cache is filled by a first question on a pair of the optimum (it learns nothing else).
@@ -138,13 +141,15 @@ def run_size(partners: int, positions: int, n_questions: int, n_old: int) -> dic
             for q in questions:
                 partner_id, position_id = _pair(q)
                 t = time.perf_counter()
-                why = client.post("/v1/explain", json={"run": run_id, "partner": partner_id, "position": position_id})
+                why = client.post(
+                    "/v1/explain", json={"run": run_id, "partner": partner_id, "position": position_id, **LIMIT}
+                )
                 warm_exp.append(time.perf_counter() - t)
                 assert why.status_code == 200, why.text
                 explained.append(why.json())
             for q, why_json in zip(questions, explained, strict=True):
                 t = time.perf_counter()
-                response = client.post("/v1/recommend", json={"run": run_id, "k": K, **_target(q)})
+                response = client.post("/v1/recommend", json={"run": run_id, "k": K, **_target(q), **LIMIT})
                 warm_rec.append(time.perf_counter() - t)
                 assert response.status_code == 200, response.text
                 got = response.json()
