@@ -123,6 +123,10 @@ class WorkerPool:
             self._closed = False
             self._nudged = True
         self._started_at = utc_now()
+        try:  # listed among the replicas from the first moment (the monitor keeps it so)
+            self.store.heartbeat(self.replica_id, [], started_at=self._started_at)
+        except TRANSIENT_ERRORS as error:
+            log.warning("replica %s: first heartbeat failed: %s", self.replica_id, describe(error))
         for number in range(self.workers):
             self._spawn(self._work, f"enmusubi-worker-{number}")
         self._spawn(self._monitor, "enmusubi-monitor")
