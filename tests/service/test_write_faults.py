@@ -1,6 +1,7 @@
 """Nothing stuck: a real `enmusubi serve` whose SQLite file cannot be written (locked by another connection, on a
-full file system; a read-only remount is refused by the kernel while the service has the file open) retries the run's outcome with back-off, says `degraded` meanwhile, and finishes
-the run once the database takes writes again; a run refused at submission is 503 with nothing stored."""
+full file system) retries the run's outcome with back-off, says `degraded` meanwhile, and finishes the run once the
+database takes writes again; a run refused at submission is 503 with nothing stored. (A read-only remount is refused
+by the kernel while the service holds the file open for writing, so a full disk stands for both.)"""
 
 from __future__ import annotations
 
