@@ -44,6 +44,7 @@ WORKERS = 2
 VARIANT_TIME_LIMIT = 60
 RUN_SIZE = (120, 25)  # partners, positions of each batch run: a fraction of a second each
 DEADLINE_SECONDS = 900
+POSTS_AT_ONCE = 8  # clients posting at the same time
 
 
 def hundred_variants(problem: dict[str, Any], count: int) -> dict[str, Any]:
@@ -110,11 +111,18 @@ def _postgres_url() -> str | None:
 async def _drive(urls: list[str], problems: list[dict[str, Any]]) -> float:
     """Post every run at once (round robin over the replicas), then poll until all are done: the seconds taken."""
     headers = {"Authorization": f"Bearer {KEY}"}
+    gate = asyncio.Semaphore(POSTS_AT_ONCE)
     async with httpx.AsyncClient(headers=headers, timeout=60) as client:
+
+        async def post(k: int, problem: dict[str, Any]) -> str:
+            async with gate:
+                answer = await client.post(f"{urls[k % len(urls)]}/v1/runs", json={"problem": problem})
+            if answer.status_code != 202:
+                raise SystemExit(f"POST /v1/runs answered {answer.status_code}: {answer.text[:200]}")
+            return str(answer.json()["id"])
+
         started = time.perf_counter()
-        posts = [client.post(f"{urls[k % len(urls)]}/v1/runs", json={"problem": p}) for k, p in enumerate(problems)]
-        ids = [(await answer).json()["id"] for answer in [asyncio.ensure_future(p) for p in posts]]
-        pending = set(ids)
+        pending = set(await asyncio.gather(*(post(k, p) for k, p in enumerate(problems))))
         while pending:
             if time.perf_counter() - started > DEADLINE_SECONDS:
                 raise SystemExit(f"{len(pending)} runs not done after {DEADLINE_SECONDS} s")
