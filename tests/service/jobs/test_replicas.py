@@ -16,7 +16,7 @@ from tests.service.conftest import ServerProcess
 WAIT_SECONDS = 120  # a guard against hangs, not a speed target
 DEFAULT_TIME_LIMIT = 60.0  # the service's default, which a result records: the single-process solve uses it too
 RUNS = 40
-FAST = {"workers": "2", "heartbeat_seconds": "0.5", "takeover_seconds": "2", "poll_seconds": "0.2", "queue_size": "64"}
+FAST = {"workers": "2", "heartbeat_seconds": "0.5", "takeover_seconds": "5", "poll_seconds": "0.2", "queue_size": "64"}
 
 
 def _wait_status(client: httpx.Client, run_id: str, wanted: set[str]) -> dict[str, Any]:
