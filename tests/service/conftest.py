@@ -221,6 +221,16 @@ class ServerProcess:
 
 SERVER_START_SECONDS = 60
 SERVER_STOP_SECONDS = 30
+RUN_WAIT_SECONDS = 120  # a guard against hangs, not a speed target
+
+
+def wait_status(client: httpx.Client, run_id: str, wanted: set[str]) -> dict[str, Any]:
+    """Poll a run over HTTP until its status is one of `wanted`; the run."""
+    deadline = time.monotonic() + RUN_WAIT_SECONDS
+    while (run := client.get(f"/v1/runs/{run_id}").json())["status"] not in wanted:
+        assert time.monotonic() < deadline, f"run {run_id} is {run['status']}, wanted {wanted}"
+        time.sleep(0.05)
+    return run
 
 
 def _free_loopback_port() -> int:

@@ -7,24 +7,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import httpx
-
 from enmusubi.scenarios.generator import generate_problem
 from enmusubi.solver import solve
-from tests.service.conftest import ServerProcess
+from tests.service.conftest import ServerProcess, wait_status
 
 WAIT_SECONDS = 120  # a guard against hangs, not a speed target
 DEFAULT_TIME_LIMIT = 60.0  # the service's default, which a result records: the single-process solve uses it too
 RUNS = 40
 FAST = {"workers": "2", "heartbeat_seconds": "0.5", "takeover_seconds": "5", "poll_seconds": "0.2", "queue_size": "64"}
-
-
-def _wait_status(client: httpx.Client, run_id: str, wanted: set[str]) -> dict[str, Any]:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while (run := client.get(f"/v1/runs/{run_id}").json())["status"] not in wanted:
-        assert time.monotonic() < deadline, f"run {run_id} is {run['status']}, wanted {wanted}"
-        time.sleep(0.05)
-    return run
 
 
 def _without_timings(result: dict[str, Any]) -> dict[str, Any]:
@@ -51,7 +41,7 @@ def test_two_replicas_share_the_queue_and_take_over_a_killed_replicas_runs(
         replicas[k % 2].client.post("/v1/runs", json={"name": f"run-{k}", "problem": p}).json()["id"]
         for k, p in enumerate(problems)
     ]
-    runs = [_wait_status(replicas[k % 2].client, run_id, {"done", "failed"}) for k, run_id in enumerate(ids)]
+    runs = [wait_status(replicas[k % 2].client, run_id, {"done", "failed"}) for k, run_id in enumerate(ids)]
     assert [r["status"] for r in runs] == ["done"] * RUNS
     assert [r["attempts"] for r in runs] == [1] * RUNS, "no run was claimed twice"
     owners = {r["owner"] for r in runs}
@@ -62,7 +52,7 @@ def test_two_replicas_share_the_queue_and_take_over_a_killed_replicas_runs(
 
     # A cancel sent to one replica stops the solve on the other, which polls the database.
     long = first.client.post("/v1/runs", json={"problem": slow_problem, "time_limit_seconds": 600}).json()["id"]
-    owner = _wait_status(first.client, long, {"running"})["owner"]
+    owner = wait_status(first.client, long, {"running"})["owner"]
     solver, front = (first, second) if owner == "replica-a" else (second, first)
     assert long in solver.client.get("/healthz").json()["runs_held"]
     assert front.client.delete(f"/v1/runs/{long}").status_code == 200
@@ -70,7 +60,7 @@ def test_two_replicas_share_the_queue_and_take_over_a_killed_replicas_runs(
     while long in solver.client.get("/healthz").json()["runs_held"]:
         assert time.monotonic() < deadline, "the solving replica did not stop the cancelled run"
         time.sleep(0.1)
-    assert _wait_status(front.client, long, {"cancelled"})["owner"] == owner
+    assert wait_status(front.client, long, {"cancelled"})["owner"] == owner
 
     # SIGKILL one replica mid-run: the other takes its runs over and finishes them.
     held = [
@@ -82,7 +72,7 @@ def test_two_replicas_share_the_queue_and_take_over_a_killed_replicas_runs(
         assert time.monotonic() < deadline, "replica-a never claimed one of the slow runs"
         time.sleep(0.05)
     first.kill()
-    finished = [_wait_status(second.client, run_id, {"done", "failed"}) for run_id in held]
+    finished = [wait_status(second.client, run_id, {"done", "failed"}) for run_id in held]
     assert [r["status"] for r in finished] == ["done"] * len(held)
     by_id = {r["id"]: r for r in finished}
     for run_id in killed_runs:
