@@ -98,6 +98,15 @@ def sweep(count: int) -> dict[str, Any]:
         figures["ray"]["variants_seconds"] / figures["local"]["variants_seconds"], 3
     )
     figures["same_results"] = _outcome(runs["local"]) == _outcome(runs["ray"])
+    figures["differences"] = [  # a variant stopped by its time limit (a loaded machine) may end elsewhere
+        {
+            "variant": mine.name,
+            "local": [mine.result.status, round(mine.result.objective, 6), mine.result.stopped],
+            "ray": [theirs.result.status, round(theirs.result.objective, 6), theirs.result.stopped],
+        }
+        for mine, theirs in zip(runs["local"].variants, runs["ray"].variants, strict=True)
+        if (mine.result.objective, mine.result.pair_set()) != (theirs.result.objective, theirs.result.pair_set())
+    ]
     return figures
 
 
