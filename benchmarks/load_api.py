@@ -61,12 +61,16 @@ def _summary(latencies: list[float]) -> dict[str, Any]:
 
 
 class Server:
-    def __init__(self, data: Path) -> None:
+    """`enmusubi serve` on a free loopback port; `settings` (ENMUSUBI_ names without the prefix) override the
+    defaults, a SQLite file in `data` and the load test's key."""
+
+    def __init__(self, data: Path, name: str = "server", **settings: str) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("ENMUSUBI_")}
         env |= {"ENMUSUBI_DATABASE_URL": f"sqlite:///{data / 'load.sqlite3'}", "ENMUSUBI_API_KEYS": KEY}
-        self.log = (data / "server.log").open("wb")
+        env |= {f"ENMUSUBI_{k.upper()}": v for k, v in settings.items()}
+        self.log = (data / f"{name}.log").open("wb")
         self.process = subprocess.Popen(
             [
                 sys.executable,

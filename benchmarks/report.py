@@ -260,6 +260,47 @@ def _decode_memory(d: dict[str, Any]) -> list[str]:
     ]
 
 
+def _sweep_replicas(d: dict[str, Any]) -> list[str]:
+    out = ["### Sweeps on Ray, service replicas (`benchmarks/sweep_replicas.py`)", "", _machine(d), ""]
+    sweep = d.get("sweep")
+    if sweep is None:
+        out += ["_No sweep in this run (`--skip-sweep`)._", ""]
+    else:
+        rows = [
+            (name, _s(sweep[key]["wall_seconds"]), _s(sweep[key]["variants_seconds"]),
+             f"{sweep[key]['variants_per_second']:.2f}")
+            for key, name in (("local", "process pool"), ("ray", "Ray tasks (local Ray)"))
+        ]  # fmt: skip
+        same = "the same objective and pairs for every variant" if sweep["same_results"] else "DIFFERENT results"
+        out += [
+            f"{sweep['variants']} variants of the Tokyo problem on {sweep['workers']} workers each ({same}):",
+            "",
+            *table(("executor", "whole run", "variants", "variants/s"), rows, "lrrr"),
+            "",
+            f"Ray / process pool: {sweep['ray_over_local_wall']:.2f}× the whole run's wall time, "
+            f"{sweep['ray_over_local_variants']:.2f}× the variants' (Ray's start overlaps the base solve).",
+            "",
+        ]
+    replicas = d.get("replicas", {})
+    if "skipped" in replicas or not replicas:
+        return [*out, f"_Replicas not measured: {replicas.get('skipped', 'not run')}._"]
+    size = "×".join(str(n) for n in replicas["run_size"])
+    rows = [
+        (f"{n} replica{'s' if n > 1 else ''} × {replicas['workers_per_replica']} worker", _s(r["seconds"]),
+         f"{r['runs_per_second']:.2f}")
+        for n, r in ((1, replicas["1_replica"]), (2, replicas["2_replica"]))
+    ]  # fmt: skip
+    return [
+        *out,
+        f"{replicas['runs']} batch runs of {size} posted by 8 clients, alternately to each replica "
+        "(PostgreSQL), until all were done:",
+        "",
+        *table(("service", "time", "runs/s"), rows, "lrr"),
+        "",
+        f"Two replicas / one: {replicas['two_over_one']:.2f}×.",
+    ]
+
+
 # (results file, the benchmark module writing it, its section)
 SECTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], list[str]]], ...] = (
     ("scoring", "scoring", _scoring),
@@ -270,6 +311,7 @@ SECTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], list[str]]], ...] = (
     ("shortlist_equity", "shortlist_equity", _shortlist_equity),
     ("decode_memory", "decode_memory", _decode_memory),
     ("fuzz", "fuzz", _fuzz),
+    ("sweep_replicas", "sweep_replicas", _sweep_replicas),
 )
 
 

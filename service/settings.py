@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated, Any
+import socket
+import uuid
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./enmusubi.sqlite3"
+
+
+def _replica_id() -> str:
+    """host-pid-random: tells an operator which machine and process holds a run, and never repeats."""
+    return f"{socket.gethostname()[:60]}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
 def _comma_list(value: Any) -> Any:
@@ -62,10 +69,48 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Comma-separated origins the portal is served from (CORS); empty = none."
     )
+    replica_id: str = Field(
+        default_factory=_replica_id,
+        min_length=1,
+        max_length=100,
+        description="This process's name among the replicas sharing the database (default host-pid-random).",
+    )
+    heartbeat_seconds: float = Field(5.0, gt=0, description="How often a replica says it is alive and holds its runs.")
+    takeover_seconds: float = Field(
+        30.0, gt=0, description="A running run whose replica has not beaten for this long is taken over by another."
+    )
+    poll_seconds: float = Field(
+        1.0, gt=0, description="How often an idle worker looks for queued runs, and a replica for cancelled ones."
+    )
+    max_attempts: int = Field(3, ge=1, description="Tries of a run whose replica keeps dying before it is failed.")
+    sqlite_busy_timeout_seconds: float = Field(
+        30.0, gt=0, description="How long a SQLite write waits for a lock held by another connection."
+    )
+    write_retry_seconds: float = Field(
+        300.0, gt=0, description="How long a run's outcome that the database refuses is retried before another try."
+    )
+    retention_days: float | None = Field(
+        None, gt=0, description="Finished runs older than this are deleted for good (checked hourly); unset = kept."
+    )
+    scenario_executor: Literal["local", "ray"] = Field(
+        "local", description="Where /v1/scenarios solves variants: the worker thread, or Ray tasks (enmusubi[ray])."
+    )
+    ray_address: str | None = Field(
+        None, description="Ray cluster for scenario_executor=ray (e.g. ray://head:10001); unset = a local Ray."
+    )
     host: str = Field("127.0.0.1", description="Address `enmusubi serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `enmusubi serve` listens on.")
 
     _split_keys = field_validator("api_keys", "cors_origins", mode="before")(_comma_list)
+
+    @model_validator(mode="after")
+    def _heartbeat_within_takeover(self) -> Settings:
+        if self.heartbeat_seconds * 2 > self.takeover_seconds:
+            raise ValueError(
+                f"takeover_seconds ({self.takeover_seconds}) must be at least twice heartbeat_seconds "
+                f"({self.heartbeat_seconds}), or a live replica's runs would be taken from it"
+            )
+        return self
 
     @model_validator(mode="after")
     def _default_within_cap(self) -> Settings:

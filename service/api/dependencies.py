@@ -35,7 +35,7 @@ from enmusubi.service.api.schemas import (
 )
 from enmusubi.service.io.documents import problem_document_from_bytes
 from enmusubi.service.jobs.store import RunStore
-from enmusubi.service.jobs.worker_pool import PoolClosedError, WorkerPool
+from enmusubi.service.jobs.worker_pool import PoolClosedError, ReplicaOptions, WorkerPool
 from enmusubi.service.settings import Settings
 from enmusubi.solver import InputError, Issue, Problem, Result, StopFlag, parse_problem
 from enmusubi.solver.data import problem_digest
@@ -80,19 +80,28 @@ class Service:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.store = RunStore.from_url(settings.database_url)
-        self.pool = WorkerPool(self.store, workers=settings.workers, queue_size=settings.queue_size)
+        self.store = RunStore.from_url(settings.database_url, busy_timeout_seconds=settings.sqlite_busy_timeout_seconds)
+        options = ReplicaOptions(
+            replica_id=settings.replica_id,
+            poll_seconds=settings.poll_seconds,
+            heartbeat_seconds=settings.heartbeat_seconds,
+            takeover_seconds=settings.takeover_seconds,
+            max_attempts=settings.max_attempts,
+            write_retry_seconds=settings.write_retry_seconds,
+            retention_days=settings.retention_days,
+        )
+        self.pool = WorkerPool(self.store, workers=settings.workers, queue_size=settings.queue_size, options=options)
         self.insights = InsightCache(settings.insight_cache_bytes)
         self._decoding: asyncio.Semaphore | None = None  # made on the event loop, at first use
 
     def start(self) -> None:
+        """Migrate the schema, then claim runs. SQLite is one process's database: whatever it left running was
+        this service's before a crash, and is taken over at once instead of after `takeover_seconds`."""
         self.store.create_schema()
-        self.store.mark_interrupted_runs_failed()
+        if self.store.is_sqlite:
+            self.store.abandon_running()
         self.pool.start()
-        queued = self.store.queued_ids()
-        if queued:
-            log.info("picking up %d run(s) queued before the restart", len(queued))
-            self.pool.requeue(queued)
+        log.info("replica %s started; %d run(s) queued", self.settings.replica_id, self.store.queued_count())
 
     def stop(self) -> None:
         self.pool.shutdown()

@@ -23,6 +23,7 @@ from enmusubi.service.api.bodies import (
 )
 from enmusubi.service.api.dependencies import ClientGoneError
 from enmusubi.service.jobs.worker_pool import PoolClosedError, QueueFullError
+from enmusubi.service.jobs.write_health import TRANSIENT_ERRORS, describe
 from enmusubi.solver import InputError, Issue, UnknownIdError
 from enmusubi.solver.errors import issues_from_errors
 
@@ -72,6 +73,16 @@ def install_error_handlers(app: FastAPI) -> None:
         """Nobody reads this answer (499, as nginx logs it): the client left and its work was stopped."""
         log.info("%s %s: the client went away; its work was stopped", request.method, request.url.path)
         return Response(status_code=499)
+
+    async def database_refused(request: Request, error: Exception) -> JSONResponse:
+        """The database is locked, full, read-only or gone: nothing was written; the client may retry."""
+        log.warning("database refused %s %s: %s", request.method, request.url.path, describe(error))
+        retry = str(request.app.state.settings.retry_after_seconds)
+        detail = f"the database cannot be written now ({describe(error)}); nothing was stored, retry later"
+        return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": retry})
+
+    for transient in TRANSIENT_ERRORS:
+        app.add_exception_handler(transient, database_refused)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:

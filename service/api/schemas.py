@@ -135,12 +135,27 @@ class ValidationProblem(_Out):
 # --- health ---------------------------------------------------------------------------------------------------------
 
 
+class ReplicaView(_Out):
+    id: str
+    started_at: datetime
+    heartbeat_at: datetime = Field(description="its latest heartbeat")
+    runs: int = Field(description="runs it is solving now")
+
+
 class Health(_Out):
-    status: Literal["ok", "unavailable"]
-    detail: str | None = Field(default=None, description="why the service is unavailable")
+    status: Literal["ok", "degraded", "unavailable"] = Field(
+        description="ok; degraded when the database answers but refuses writes (retried); unavailable when it does"
+        " not answer"
+    )
+    detail: str | None = Field(default=None, description="why the service is degraded or unavailable")
     workers: int = Field(description="solver threads")
     running: int = Field(description="jobs being solved now")
-    queued: int = Field(description="jobs waiting for a worker")
+    queued: int = Field(description="jobs waiting for a worker (runs: across every replica)")
+    replica: str | None = Field(default=None, description="this replica's id")
+    runs_held: list[str] = Field(default_factory=list, description="ids of the runs this replica is solving")
+    replicas: list[ReplicaView] = Field(
+        default_factory=list, description="replicas sharing the database whose heartbeat is recent"
+    )
 
 
 # --- runs -----------------------------------------------------------------------------------------------------------
@@ -178,6 +193,8 @@ class RunSummary(_Out):
     finished_at: datetime | None
     time_limit_seconds: float | None = Field(description="the time limit the solve gets")
     error: str | None = Field(description="why the run failed (or that it was cancelled); null otherwise")
+    owner: str | None = Field(default=None, description="the replica that claimed the run last (null while queued)")
+    attempts: int = Field(default=0, description="how many times a replica started it (more after a takeover)")
 
     @classmethod
     def from_record(cls, record: RunRecord) -> RunSummary:
@@ -239,6 +256,8 @@ def _summary_fields(record: RunRecord) -> dict[str, Any]:
         "finished_at": record.finished_at,
         "time_limit_seconds": record.time_limit,
         "error": record.error,
+        "owner": record.owner,
+        "attempts": record.attempts,
     }
 
 

@@ -11,6 +11,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,13 +66,10 @@ def postgres_url() -> str:
     return _postgres_or_skip()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database: a SQLite file, or a schema of its own in the test PostgreSQL (dropped after)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'runs.sqlite3'}"
-        return
-    base = normalise_url(request.getfixturevalue("postgres_url"))
+@contextmanager
+def fresh_postgres_schema(url: str) -> Iterator[str]:
+    """A URL whose connections see only a new, empty schema of the test PostgreSQL (dropped after)."""
+    base = normalise_url(url)
     schema = f"test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base)
     with admin.begin() as connection:
@@ -83,6 +81,23 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with admin.begin() as connection:
             connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a schema of its own in the test PostgreSQL (dropped after)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'runs.sqlite3'}"
+        return
+    with fresh_postgres_schema(request.getfixturevalue("postgres_url")) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_database(postgres_url: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL schema (skipped outside CI without a server), for tests of PostgreSQL alone."""
+    with fresh_postgres_schema(postgres_url) as url:
+        yield url
 
 
 @pytest.fixture
@@ -206,6 +221,16 @@ class ServerProcess:
 
 SERVER_START_SECONDS = 60
 SERVER_STOP_SECONDS = 30
+RUN_WAIT_SECONDS = 120  # a guard against hangs, not a speed target
+
+
+def wait_status(client: httpx.Client, run_id: str, wanted: set[str]) -> dict[str, Any]:
+    """Poll a run over HTTP until its status is one of `wanted`; the run."""
+    deadline = time.monotonic() + RUN_WAIT_SECONDS
+    while (run := client.get(f"/v1/runs/{run_id}").json())["status"] not in wanted:
+        assert time.monotonic() < deadline, f"run {run_id} is {run['status']}, wanted {wanted}"
+        time.sleep(0.05)
+    return run
 
 
 def _free_loopback_port() -> int:
@@ -221,7 +246,7 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
 
     def start(database_url: str | None = None, **settings: str) -> ServerProcess:
         url = database_url or f"sqlite:///{tmp_path / 'server.sqlite3'}"
-        server = ServerProcess(url, tmp_path / "server.log", **settings)
+        server = ServerProcess(url, tmp_path / f"server-{len(started)}.log", **settings)
         started.append(server)
         return server
 

@@ -245,12 +245,25 @@ async def run_file(
 @router.delete(
     "/runs/{run_id}",
     response_model=RunSummary,
-    responses={**documented_errors(404, 422), 409: {"model": Message, "description": "The run already finished"}},
+    responses={
+        **documented_errors(404, 422),
+        409: {"model": Message, "description": "The run already finished (or, with purge, is still active)"},
+    },
     tags=["runs"],
 )
-def cancel_run(service: ServiceDep, run_id: Annotated[str, Path(max_length=100)]) -> Response:
-    """Cancel a queued or running run. A running solve stops within moments; the best allocation it had
-    found is then kept as the run's `result` (status stays `cancelled`). 409 when the run already finished."""
+def cancel_run(
+    service: ServiceDep,
+    run_id: Annotated[str, Path(max_length=100)],
+    purge: Annotated[bool, Query(description="delete a finished run for good (409 while active)")] = False,
+) -> Response:
+    """Cancel a queued or running run. A running solve stops within moments (on whichever replica solves it);
+    the best allocation it had found is then kept as the run's `result` (status stays `cancelled`). 409 when
+    the run already finished. With `?purge=true`, a finished run is deleted with its result instead."""
+    if purge:
+        record = service.store.purge(run_id)
+        if record.status in ("queued", "running"):
+            return json_response(Message(detail=f"run {run_id} is {record.status}: cancel it before purging"), 409)
+        return json_response(RunSummary.from_record(record))
     record, changed = service.store.cancel(run_id)
     if not changed:
         return json_response(Message(detail=f"run {run_id} already finished ({record.status})"), 409)

@@ -34,10 +34,15 @@ router = APIRouter()
 async def run_scenario_now(request: Request, service: ServiceDep) -> Response:
     """Solve the base and every variant; each variant's result and its difference from the base."""
     scenario = await service.read_as(request, lambda data: _parse_api_scenario(data, service))
-    total = service.settings.max_scenario_seconds
+    settings = service.settings
+    # With ENMUSUBI_SCENARIO_EXECUTOR=ray the variants are Ray tasks; a Ray started here stays up for the next.
+    ray = settings.scenario_executor == "ray"
 
     def call(stop: StopFlag) -> ScenarioRun:
-        return run_scenario(scenario, parallel=False, total_seconds=total, stop=stop)
+        return run_scenario(
+            scenario, parallel=ray, total_seconds=settings.max_scenario_seconds, stop=stop,
+            executor=settings.scenario_executor, address=settings.ray_address, keep_ray=True,
+        )  # fmt: skip
 
     return await service.answer_on_worker(call, request)
 

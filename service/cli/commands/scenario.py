@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,11 @@ from enmusubi.service.io.outputs import write_outputs
 INTERRUPTED_EXIT = 130  # the shell's code for Ctrl-C
 
 
+class ExecutorChoice(StrEnum):
+    local = "local"
+    ray = "ray"
+
+
 def scenario_command(
     scenario_file: Annotated[Path, typer.Argument(help="Scenario file (YAML or JSON, SCENARIO.md).")],
     out: Annotated[
@@ -31,6 +37,14 @@ def scenario_command(
     workers: Annotated[
         int | None, typer.Option("--workers", min=1, help="Processes for the variants (default: one per core).")
     ] = None,
+    executor: Annotated[
+        ExecutorChoice,
+        typer.Option("--executor", help="Where variants run: local processes, or Ray tasks (needs the ray extra)."),
+    ] = ExecutorChoice.local,
+    address: Annotated[
+        str | None,
+        typer.Option("--address", help="Ray cluster to use with --executor ray (default: a local Ray for the run)."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No table on the terminal.")] = False,
     lang: Annotated[str | None, typer.Option("--lang", help=LANG_HELP)] = None,
 ) -> None:
@@ -40,7 +54,9 @@ def scenario_command(
         language = pick_language(lang)
         scenario = load_scenario(scenario_file)
         try:
-            run = run_scenario(scenario, parallel=not sequential, workers=workers)
+            run = run_scenario(
+                scenario, parallel=not sequential, workers=workers, executor=executor.value, address=address
+            )
         except KeyboardInterrupt:
             sys.stderr.write("interrupted: nothing written\n")
             raise typer.Exit(INTERRUPTED_EXIT) from None

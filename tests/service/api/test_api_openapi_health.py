@@ -97,7 +97,13 @@ def test_the_documented_examples_are_valid_requests() -> None:
 def test_health_reports_ok_and_the_pools_load(client: TestClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "detail": None, "workers": 2, "running": 0, "queued": 0}
+    health = response.json()
+    replica = client.app.state.service.pool.replica_id
+    replicas = health.pop("replicas")
+    assert health == {
+        "status": "ok", "detail": None, "workers": 2, "running": 0, "queued": 0, "replica": replica, "runs_held": [],
+    }  # fmt: skip
+    assert [(r["id"], r["runs"]) for r in replicas] == [(replica, 0)], "it beat once on start"
 
 
 def test_health_is_503_when_the_database_does_not_answer(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -82,6 +82,23 @@ def test_a_finished_run_cannot_be_cancelled(client: TestClient, example_problem:
     assert client.get(f"/v1/runs/{run_id}").json()["status"] == "done"
 
 
+def test_a_finished_run_is_purged_for_good_and_an_active_one_is_not(
+    client: TestClient, example_problem: dict[str, Any], slow_problem: dict[str, Any]
+) -> None:
+    done = client.post("/v1/runs", json={"problem": example_problem}).json()["id"]
+    wait_for_status(client, done, {"done"})
+    purged = client.delete(f"/v1/runs/{done}", params={"purge": "true"})
+    assert purged.status_code == 200 and purged.json()["status"] == "done"
+    assert client.get(f"/v1/runs/{done}").status_code == 404
+    assert client.delete(f"/v1/runs/{done}", params={"purge": "true"}).status_code == 404
+    active = client.post("/v1/runs", json={"problem": slow_problem, "time_limit_seconds": 600}).json()["id"]
+    refused = client.delete(f"/v1/runs/{active}", params={"purge": "true"})
+    assert refused.status_code == 409 and "cancel it" in refused.json()["detail"]
+    assert client.delete(f"/v1/runs/{active}").status_code == 200
+    assert client.delete(f"/v1/runs/{active}", params={"purge": "true"}).status_code == 200
+    assert [r["id"] for r in client.get("/v1/runs").json()["runs"]] == []
+
+
 def test_cancelling_a_running_run_stops_it_and_keeps_its_best_allocation(
     make_client: Callable[..., TestClient], slow_problem: dict[str, Any], example_problem: dict[str, Any]
 ) -> None:

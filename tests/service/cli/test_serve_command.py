@@ -74,6 +74,16 @@ def test_settings_read_every_variable(monkeypatch: pytest.MonkeyPatch) -> None:
         "CORS_ORIGINS": "https://portal.example.jp",
         "HOST": "0.0.0.0",
         "PORT": "9000",
+        "REPLICA_ID": "portal-a",
+        "HEARTBEAT_SECONDS": "2",
+        "TAKEOVER_SECONDS": "10",
+        "POLL_SECONDS": "0.5",
+        "MAX_ATTEMPTS": "4",
+        "SQLITE_BUSY_TIMEOUT_SECONDS": "1.5",
+        "WRITE_RETRY_SECONDS": "60",
+        "RETENTION_DAYS": "90",
+        "SCENARIO_EXECUTOR": "ray",
+        "RAY_ADDRESS": "ray://head:10001",
     }
     for name, value in values.items():
         monkeypatch.setenv(f"ENMUSUBI_{name}", value)
@@ -83,5 +93,13 @@ def test_settings_read_every_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (settings.workers, settings.queue_size, settings.port, settings.max_partners) == (3, 4, 9000, 10)
     scenario_caps = (settings.max_concurrent_decodes, settings.max_scenario_variants, settings.max_scenario_seconds)
     assert scenario_caps == (3, 12, 90)
+    assert (settings.replica_id, settings.takeover_seconds, settings.retention_days) == ("portal-a", 10, 90)
+    assert (settings.scenario_executor, settings.ray_address) == ("ray", "ray://head:10001")
     assert set(Settings.model_fields) == {name.lower() for name in values}, "every setting is tested and documented"
     assert (settings.time_limit(None), settings.time_limit(7), settings.time_limit(500)) == (5, 7, 50)
+
+
+def test_a_takeover_shorter_than_two_heartbeats_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValueError, match="takeover_seconds"):
+        Settings(heartbeat_seconds=10, takeover_seconds=15)
+    assert Settings(heartbeat_seconds=5, takeover_seconds=10).takeover_seconds == 10

@@ -1,16 +1,16 @@
-"""The run store against SQLite and PostgreSQL: transitions, paging, interrupted runs, atomic writes."""
+"""The run store against SQLite and PostgreSQL: transitions, claims and takeovers, fencing, purges, paging."""
 
 from __future__ import annotations
 
 import threading
-from datetime import UTC
+from datetime import UTC, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.exc import StatementError
 
-from enmusubi.service.jobs.store import INTERRUPTED, RunStore, encode_cursor
+from enmusubi.service.jobs.store import INTERRUPTED, Claim, RunStore, encode_cursor, utc_now
 from enmusubi.solver.errors import InputError, UnknownIdError
 
 
@@ -78,25 +78,131 @@ def test_a_run_cancelled_mid_solve_keeps_the_result_found_before_the_stop(store:
     assert record.status == "cancelled" and record.result == {"objective": 2.0}
 
 
-def test_start_marks_running_runs_failed_as_interrupted_and_keeps_queued_ones(database_url: str) -> None:
+def _claim(store: RunStore, owner: str, *, stale: float = 30.0, max_attempts: int = 3) -> Claim | None:
+    return store.claim(owner, stale_after_seconds=stale, max_attempts=max_attempts)
+
+
+def test_runs_are_claimed_oldest_first_with_their_problem_and_a_fencing_attempt(store: RunStore) -> None:
+    first, second = _new(store, "first"), _new(store, "second")
+    claim = _claim(store, "replica-a")
+    assert claim is not None and (claim.run_id, claim.attempt) == (first, 1)
+    assert (claim.problem, claim.time_limit) == ({"version": 1, "name": "first"}, 5.0)
+    record = store.get(first)
+    assert (record.status, record.owner, record.attempts) == ("running", "replica-a", 1)
+    assert _claim(store, "replica-b").run_id == second  # type: ignore[union-attr]
+    assert _claim(store, "replica-b") is None, "nothing left: a running run with a fresh heartbeat is not claimable"
+
+
+def test_a_run_whose_replica_stopped_beating_is_taken_over_and_the_old_owner_is_fenced_off(store: RunStore) -> None:
+    run_id = _new(store)
+    old = _claim(store, "replica-a")
+    assert old is not None
+    store.heartbeat("replica-a", [run_id], started_at=utc_now())
+    assert _claim(store, "replica-b", stale=30) is None, "a beating replica keeps its run"
+    new = _claim(store, "replica-b", stale=0)  # replica-a's heartbeat is older than 0 s: stale
+    assert new is not None and (new.run_id, new.attempt) == (run_id, 2)
+    assert store.lost("replica-a", {run_id: old.attempt}) == [run_id]
+    assert store.lost("replica-b", {run_id: new.attempt}) == []
+    assert not store.finish_done(run_id, {"objective": 1.0}, owner="replica-a", attempt=old.attempt)
+    assert not store.finish_failed(run_id, "late", owner="replica-a", attempt=old.attempt)
+    assert not store.finish_done(run_id, {"objective": 1.0}, owner="replica-b", attempt=1), "the attempt is fenced too"
+    assert store.finish_done(run_id, {"objective": 2.0}, owner="replica-b", attempt=new.attempt)
+    record = store.get(run_id)
+    assert (record.status, record.owner, record.result) == ("done", "replica-b", {"objective": 2.0})
+
+
+def test_a_run_that_keeps_losing_its_replica_is_failed_after_max_attempts(store: RunStore) -> None:
+    run_id = _new(store)
+    for attempt in (1, 2):
+        claim = _claim(store, f"replica-{attempt}", stale=0, max_attempts=2)
+        assert claim is not None and claim.attempt == attempt
+        assert store.fail_exhausted(stale_after_seconds=0, max_attempts=2) == (attempt == 2)
+    record = store.get(run_id)
+    assert record.status == "failed" and record.error is not None and record.error.startswith(INTERRUPTED)
+    assert _claim(store, "replica-3", stale=0, max_attempts=2) is None
+
+
+def test_a_released_run_goes_back_to_the_queue_without_using_up_a_try(store: RunStore) -> None:
+    run_id = _new(store)
+    claim = _claim(store, "replica-a")
+    assert claim is not None
+    assert not store.release(run_id, owner="replica-b", attempt=claim.attempt)
+    assert store.release(run_id, owner="replica-a", attempt=claim.attempt)
+    record = store.get(run_id)
+    assert (record.status, record.owner, record.attempts) == ("queued", None, 0)
+    assert _claim(store, "replica-b").attempt == 1  # type: ignore[union-attr]
+
+
+def test_a_cancel_through_any_replica_shows_as_lost_to_the_owner(store: RunStore) -> None:
+    run_id = _new(store)
+    claim = _claim(store, "replica-a")
+    assert claim is not None
+    store.cancel(run_id)
+    assert store.lost("replica-a", {run_id: claim.attempt}) == [run_id]
+    assert not store.keep_stopped_result(run_id, {"objective": 1.0}, owner="replica-b")
+    assert store.keep_stopped_result(run_id, {"objective": 1.0}, owner="replica-a")
+
+
+def test_abandon_running_makes_the_runs_of_a_crashed_single_process_claimable_at_once(database_url: str) -> None:
     before = RunStore.from_url(database_url)
     before.create_schema()
-    running, queued, done = _new(before), _new(before), _new(before)
-    before.mark_running(running)
-    before.mark_running(done)
-    before.finish_done(done, {"objective": 1.0})
+    running, queued = _new(before), _new(before)
+    assert _claim(before, "crashed").run_id == running  # type: ignore[union-attr]
     before.dispose()
 
     after = RunStore.from_url(database_url)  # a new process would open the store like this
     after.create_schema()
-    assert after.mark_interrupted_runs_failed() == 1
-    failed = after.get(running)
-    assert failed.status == "failed" and failed.error == INTERRUPTED and failed.finished_at is not None
-    assert after.get(queued).status == "queued"
-    assert after.get(done).result == {"objective": 1.0}
-    assert after.queued_ids() == [queued]
-    assert after.mark_interrupted_runs_failed() == 0
+    assert _claim(after, "restarted").run_id == queued  # type: ignore[union-attr]
+    assert after.abandon_running() == 2
+    claim = _claim(after, "restarted")
+    assert claim is not None and (claim.run_id, claim.attempt) == (running, 2)
     after.dispose()
+
+
+def test_replicas_report_their_heartbeat_and_the_runs_they_hold(store: RunStore) -> None:
+    run_id = _new(store)
+    _new(store)
+    _claim(store, "replica-a")
+    store.heartbeat("replica-a", [run_id], started_at=utc_now())
+    store.heartbeat("replica-b", [], started_at=utc_now())
+    alive = {r.id: r.runs for r in store.replicas(alive_within_seconds=60)}
+    assert alive == {"replica-a": 1, "replica-b": 0}
+    store.leave("replica-b")
+    assert [r.id for r in store.replicas(alive_within_seconds=60)] == ["replica-a"]
+
+
+def test_purge_deletes_finished_runs_only_and_retention_deletes_old_ones(store: RunStore) -> None:
+    active, finished = _new(store), _new(store)
+    store.cancel(finished)
+    assert store.purge(active).status == "queued" and store.count() == 2, "an active run is not purged"
+    assert store.purge(finished).status == "cancelled"
+    with pytest.raises(UnknownIdError):
+        store.get(finished)
+    with pytest.raises(UnknownIdError):
+        store.purge(finished)
+    old = _new(store)
+    store.cancel(old)
+    assert store.purge_finished_before(utc_now() - timedelta(days=1)) == 0
+    assert store.purge_finished_before(utc_now() + timedelta(seconds=1)) == 1
+    assert [r.id for r in store.list_runs(limit=10)[0]] == [active]
+
+
+def test_exactly_one_of_many_racing_claimers_gets_each_run(store: RunStore) -> None:
+    runs = {_new(store, f"run-{k}") for k in range(12)}
+    claimed: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def claim_all(owner: str) -> None:
+        barrier.wait()
+        while (claim := _claim(store, owner)) is not None:
+            claimed.append(claim.run_id)
+
+    threads = [threading.Thread(target=claim_all, args=(f"replica-{k}",)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(claimed) == sorted(runs)
 
 
 def test_a_failed_write_leaves_nothing_behind(store: RunStore) -> None:

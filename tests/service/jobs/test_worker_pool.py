@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from enmusubi.service.jobs.store import INTERRUPTED, RunStore
-from enmusubi.service.jobs.worker_pool import PoolClosedError, QueueFullError, WorkerPool
+from enmusubi.service.jobs.store import RunStore
+from enmusubi.service.jobs.worker_pool import PoolClosedError, QueueFullError, ReplicaOptions, WorkerPool
 from enmusubi.solver import Problem, Progress, Result, StopFlag, parse_problem, solve
 
 WAIT_SECONDS = 60  # a guard against hangs, not a speed target
@@ -159,7 +159,7 @@ def test_cancelling_a_running_run_stops_its_solve_and_keeps_what_it_found(
         _wait_for(lambda: pool.load()["running"] == 0, "the worker to be free")
 
 
-def test_shutdown_fails_running_runs_as_interrupted_and_leaves_queued_runs_queued(
+def test_shutdown_hands_running_runs_back_to_the_queue_and_leaves_queued_runs_queued(
     store: RunStore, example_problem: dict[str, Any], example_result: Result
 ) -> None:
     blocking = BlockingSolve(example_result)
@@ -170,8 +170,10 @@ def test_shutdown_fails_running_runs_as_interrupted_and_leaves_queued_runs_queue
     queued = _queue(store, pool, example_problem)
     waiting_call, _ = pool.submit(lambda stop: "never")
     pool.shutdown()
-    assert store.get(running).status == "failed" and store.get(running).error == INTERRUPTED
+    handed_back = store.get(running)
+    assert (handed_back.status, handed_back.owner, handed_back.attempts) == ("queued", None, 0)
     assert store.get(queued).status == "queued"
+    assert store.replicas(alive_within_seconds=60) == [], "a replica that stopped cleanly leaves the list"
     with pytest.raises(PoolClosedError):
         waiting_call.result(timeout=1)
     with pytest.raises(PoolClosedError):
@@ -209,3 +211,21 @@ def test_a_real_solve_stops_when_its_run_is_cancelled(store: RunStore, slow_prob
         assert record.status == "cancelled"
         result = Result.model_validate(record.result)
         assert result.stopped and result.status == "feasible"
+
+
+def test_a_run_cancelled_through_another_replica_stops_on_the_replica_solving_it(
+    store: RunStore, example_problem: dict[str, Any], example_result: Result
+) -> None:
+    """Two pools on one database: the cancel is written by one, the solve runs on the other, which polls."""
+    blocking = BlockingSolve(example_result)
+    fast = ReplicaOptions(replica_id="solver", poll_seconds=0.05)
+    idle = WorkerPool(store, workers=1, queue_size=4, options=ReplicaOptions(replica_id="front", poll_seconds=60))
+    with running(WorkerPool(store, workers=1, queue_size=4, solve_function=blocking, options=fast)) as solver:
+        run_id = store.create_run(problem=example_problem, name=None, time_limit=10).id
+        _wait_for(lambda: store.get(run_id).status == "running", "the solving replica to claim the run")
+        assert store.get(run_id).owner == "solver" and solver.held() == {run_id: 1}
+        store.cancel(run_id)  # what DELETE /v1/runs/{id} does on the replica that received it
+        idle.cancel_run(run_id)  # which is not solving it: nothing to stop there
+        _wait_for(lambda: store.get(run_id).result is not None, "the stopped solve's result")
+        assert Result.model_validate(store.get(run_id).result).stopped
+        _wait_for(lambda: solver.held() == {}, "the worker to be free")
