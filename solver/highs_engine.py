@@ -144,7 +144,10 @@ def solve_component(
         if not agrees:
             log.warning("HiGHS's answer still does not add up; the component is reported as not proven")
         best = again if again.objective >= outcome.objective else outcome
-        bound = max(outcome.bound, again.bound, best.objective)
+        # The careful run's bound is the one to trust when its answer adds up; the first run's bound
+        # came with columns that did not, so it only widens the bound when nothing is proven.
+        trusted = again.bound if agrees and again.optimal else max(outcome.bound, again.bound)
+        bound = max(trusted, best.objective)
         outcome = ComponentOutcome(best.chosen, best.objective, bound, again.optimal and agrees, again.interrupted)
     return outcome
 
