@@ -44,7 +44,7 @@ class Relaxation:
         )
         self.row_dual = np.asarray(solution.row_dual, dtype=np.float64) if self.solved else np.zeros(component.n_rows)
 
-    def _poll(self, event: highspy.cb.HighsCallbackEvent) -> None:
+    def _poll(self, event: highspy.HighsCallbackEvent) -> None:
         if (self._stop is not None and self._stop.is_set()) or (
             self._deadline is not None and time.monotonic() > self._deadline
         ):
@@ -64,6 +64,7 @@ class Relaxation:
             return self.value
         if self.x[var] >= 1.0 - 1e-9:
             return self.value
+        assert self._basis is not None  # a solved LP has its basis
         self._stop, self._deadline = stop, deadline
         h = self._highs
         h.changeColBounds(int(var), 1.0, 1.0)

@@ -120,6 +120,7 @@ class Service:
                     return InsightRequest(body, kept.problem, None, kept, body.run)
             if body.problem is not None:
                 return InsightRequest(body, body.problem, None, self.insights.for_digest(problem_digest(body.problem)))
+            assert body.run is not None  # the body names exactly one of problem and run
             record = self.store.get(body.run)
             done = record.status == "done" and record.result
             result = Result.model_validate(record.result) if done else None
