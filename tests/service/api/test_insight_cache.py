@@ -12,7 +12,7 @@ from enmusubi.scenarios.generator import generate_problem
 from enmusubi.service.api.insight_cache import InsightCache
 from enmusubi.solver import parse_problem, solve
 from enmusubi.solver.insight import Insight
-from tests.service.test_api_scenarios_insight import _done_run
+from tests.service.api.test_api_scenarios_insight import _done_run
 
 
 def _insight(seed: int) -> Insight:
