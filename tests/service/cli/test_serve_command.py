@@ -71,6 +71,7 @@ def test_settings_read_every_variable(monkeypatch: pytest.MonkeyPatch) -> None:
         "CORS_ORIGINS": "https://portal.example.jp",
         "HOST": "0.0.0.0",
         "PORT": "9000",
+        "INSIGHT_CACHE_BYTES": "1048576",
     }
     for name, value in values.items():
         monkeypatch.setenv(f"ENMUSUBI_{name}", value)
@@ -78,5 +79,6 @@ def test_settings_read_every_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.api_keys == ["one", "two"]
     assert settings.cors_origins == ["https://portal.example.jp"]
     assert (settings.workers, settings.queue_size, settings.port, settings.max_partners) == (3, 4, 9000, 10)
+    assert settings.insight_cache_bytes == 1_048_576
     assert set(Settings.model_fields) == {name.lower() for name in values}, "every setting is tested and documented"
     assert (settings.time_limit(None), settings.time_limit(7), settings.time_limit(500)) == (5, 7, 50)
