@@ -64,6 +64,7 @@ class Relaxation:
             return self.value
         if self.x[var] >= 1.0 - 1e-9:
             return self.value
+        assert self._basis is not None  # a solved LP has its basis
         self._stop, self._deadline = stop, deadline
         h = self._highs
         h.changeColBounds(int(var), 1.0, 1.0)
