@@ -71,6 +71,7 @@ def test_settings_read_every_variable(monkeypatch: pytest.MonkeyPatch) -> None:
         "MAX_CONCURRENT_DECODES": "3",
         "MAX_SCENARIO_VARIANTS": "12",
         "MAX_SCENARIO_SECONDS": "90",
+        "INSIGHT_CACHE_BYTES": "1048576",
         "CORS_ORIGINS": "https://portal.example.jp",
         "HOST": "0.0.0.0",
         "PORT": "9000",
