@@ -301,6 +301,46 @@ def _sweep_replicas(d: dict[str, Any]) -> list[str]:
     ]
 
 
+def _insight(d: dict[str, Any]) -> list[str]:
+    out = ["### Recommend and explain (`benchmarks/insight.py`)", "", _machine(d), "", f"`{d['command']}`", ""]
+    for r in d["runs"]:
+        kinds = [
+            k for k in ("warm_api_recommend", "warm_api_explain", "cold_recommend", "cold_explain", "old_recommend")
+        ]
+        rows = [
+            (k.replace("_", " "), r[k]["questions"], f"{r[k]['p50_ms'] / 1e3:.1f} s", f"{r[k]['p95_ms'] / 1e3:.1f} s",
+             _s(r[k]["total_s"]))
+            for k in kinds
+            if k in r
+        ]  # fmt: skip
+        out += [
+            f"{r['size']} seed {r['seed']} (base solve {_s(r['cold_solve_s'])}); changes checked against the old "
+            f"method: {r['changes_checked_against_old']}, not exact: {r['candidates_not_exact']}:",
+            "",
+            *table(("questions", "count", "p50", "p95", "total"), rows, "lrrrr"),
+            "",
+        ]
+    return out
+
+
+def _scale(d: dict[str, Any]) -> list[str]:
+    rows = [
+        (r["instance"], r["method"], f"{r['limit_s']:g} s", _s(r["seconds"]), r["status"], f"{r['gap']:.3g}",
+         f"{r['variables']:,}", f"{r['peak_rss_gib']:.1f} GiB")
+        for r in d["runs"]
+    ]  # fmt: skip
+    header = ("instance", "method", "limit", "time", "status", "gap", "variables", "peak memory")
+    return [
+        "### Large instances (`benchmarks/scale.py`)",
+        "",
+        _machine(d),
+        "",
+        f"`{d['command']}`",
+        "",
+        *table(header, rows, "llrrlrrr"),
+    ]
+
+
 # (results file, the benchmark module writing it, its section)
 SECTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], list[str]]], ...] = (
     ("scoring", "scoring", _scoring),
@@ -312,6 +352,8 @@ SECTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], list[str]]], ...] = (
     ("decode_memory", "decode_memory", _decode_memory),
     ("fuzz", "fuzz", _fuzz),
     ("sweep_replicas", "sweep_replicas", _sweep_replicas),
+    ("insight", "insight", _insight),
+    ("scale_300s", "scale", _scale),
 )
 
 
