@@ -302,6 +302,49 @@ def _sweep_replicas(d: dict[str, Any]) -> list[str]:
 
 
 # (results file, the benchmark module writing it, its section)
+def _insight(d: dict[str, Any]) -> list[str]:
+    def ms(figures: dict[str, Any]) -> tuple[str, str]:
+        return (f"{figures['p50_ms'] / 1e3:.2f} s", f"{figures['p95_ms'] / 1e3:.2f} s")
+
+    out = ["### Recommend and explain (`benchmarks/insight.py`)", "", _machine(d), ""]
+    for run in d["runs"]:
+        rows = [
+            ("recommend, warm through the API", *ms(run["warm_api_recommend"])),
+            ("explain, warm through the API", *ms(run["warm_api_explain"])),
+            ("recommend, cold (library, from the result)", *ms(run["cold_recommend"])),
+            ("explain, cold", *ms(run["cold_explain"])),
+            ("recommend, old method (one locked solve per candidate)", *ms(run["old_recommend"])),
+        ]
+        out += [
+            f"{run['size']} (seed {run['seed']}), {run['questions']} questions, k = 5; "
+            f"{run['changes_checked_against_old']} objective changes equal to the old method's within "
+            f"{run['tolerance']:g}; old / warm {run['speedup_warm_recommend_vs_old_same_questions']}×, "
+            f"old / cold {run['speedup_cold_recommend_vs_old_same_questions']}×.",
+            "",
+            *table(("question", "p50", "p95"), rows, "lrr"),
+            "",
+        ]
+    return out
+
+
+def _scale(d: dict[str, Any]) -> list[str]:
+    rows = [
+        (
+            r["instance"],
+            r["method"],
+            f"{r['limit_s']:g} s",
+            _s(r["seconds"]),
+            f"{r['objective']:.2f}",
+            f"{r['bound']:.2f}",
+            f"{r['gap']:.2%}",
+            f"{r['peak_rss_gib']:.2f} GiB",
+        )
+        for r in d["runs"]
+    ]
+    header = ("instance", "method", "limit", "took", "objective", "bound", "gap", "peak memory")
+    return ["### Large problems (`benchmarks/scale.py`)", "", _machine(d), "", *table(header, rows, "llrrrrrr")]
+
+
 SECTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], list[str]]], ...] = (
     ("scoring", "scoring", _scoring),
     ("solve", "solve", _solve),
@@ -312,6 +355,8 @@ SECTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], list[str]]], ...] = (
     ("decode_memory", "decode_memory", _decode_memory),
     ("fuzz", "fuzz", _fuzz),
     ("sweep_replicas", "sweep_replicas", _sweep_replicas),
+    ("insight", "insight", _insight),
+    ("scale_300s", "scale", _scale),
 )
 
 
