@@ -302,22 +302,25 @@ def _sweep_replicas(d: dict[str, Any]) -> list[str]:
 
 
 def _insight(d: dict[str, Any]) -> list[str]:
-    out = ["### Recommend and explain (`benchmarks/insight.py`)", "", _machine(d), "", f"`{d['command']}`", ""]
-    for r in d["runs"]:
-        kinds = [
-            k for k in ("warm_api_recommend", "warm_api_explain", "cold_recommend", "cold_explain", "old_recommend")
-        ]
+    def ms(figures: dict[str, Any]) -> tuple[str, str]:
+        return (f"{figures['p50_ms'] / 1e3:.2f} s", f"{figures['p95_ms'] / 1e3:.2f} s")
+
+    out = ["### Recommend and explain (`benchmarks/insight.py`)", "", _machine(d), ""]
+    for run in d["runs"]:
         rows = [
-            (k.replace("_", " "), r[k]["questions"], f"{r[k]['p50_ms'] / 1e3:.1f} s", f"{r[k]['p95_ms'] / 1e3:.1f} s",
-             _s(r[k]["total_s"]))
-            for k in kinds
-            if k in r
-        ]  # fmt: skip
+            ("recommend, warm through the API", *ms(run["warm_api_recommend"])),
+            ("explain, warm through the API", *ms(run["warm_api_explain"])),
+            ("recommend, cold (library, from the result)", *ms(run["cold_recommend"])),
+            ("explain, cold", *ms(run["cold_explain"])),
+            ("recommend, old method (one locked solve per candidate)", *ms(run["old_recommend"])),
+        ]
         out += [
-            f"{r['size']} seed {r['seed']} (base solve {_s(r['cold_solve_s'])}); changes checked against the old "
-            f"method: {r['changes_checked_against_old']}, not exact: {r['candidates_not_exact']}:",
+            f"{run['size']} (seed {run['seed']}), {run['questions']} questions, k = 5; "
+            f"{run['changes_checked_against_old']} objective changes equal to the old method's within "
+            f"{run['tolerance']:g}; old / warm {run['speedup_warm_recommend_vs_old_same_questions']}×, "
+            f"old / cold {run['speedup_cold_recommend_vs_old_same_questions']}×.",
             "",
-            *table(("questions", "count", "p50", "p95", "total"), rows, "lrrrr"),
+            *table(("question", "p50", "p95"), rows, "lrr"),
             "",
         ]
     return out
@@ -325,20 +328,20 @@ def _insight(d: dict[str, Any]) -> list[str]:
 
 def _scale(d: dict[str, Any]) -> list[str]:
     rows = [
-        (r["instance"], r["method"], f"{r['limit_s']:g} s", _s(r["seconds"]), r["status"], f"{r['gap']:.3g}",
-         f"{r['variables']:,}", f"{r['peak_rss_gib']:.1f} GiB")
+        (
+            r["instance"],
+            r["method"],
+            f"{r['limit_s']:g} s",
+            _s(r["seconds"]),
+            f"{r['objective']:.2f}",
+            f"{r['bound']:.2f}",
+            f"{r['gap']:.2%}",
+            f"{r['peak_rss_gib']:.2f} GiB",
+        )
         for r in d["runs"]
-    ]  # fmt: skip
-    header = ("instance", "method", "limit", "time", "status", "gap", "variables", "peak memory")
-    return [
-        "### Large instances (`benchmarks/scale.py`)",
-        "",
-        _machine(d),
-        "",
-        f"`{d['command']}`",
-        "",
-        *table(header, rows, "llrrlrrr"),
     ]
+    header = ("instance", "method", "limit", "took", "objective", "bound", "gap", "peak memory")
+    return ["### Large problems (`benchmarks/scale.py`)", "", _machine(d), "", *table(header, rows, "llrrrrrr")]
 
 
 # (results file, the benchmark module writing it, its section)
