@@ -262,7 +262,14 @@ class Insight:
         """
         started = time.monotonic()
         with self.lock:
-            known = {int(c): self.bounds(int(c), deadline, stop) for c in pool.tolist()}
+            known: dict[int, Forced] = {}
+            for candidate in pool.tolist():
+                # Bounding a large pool takes a while: a stop or the deadline ends it between candidates,
+                # those left unbounded keep the trivial interval (and the answer says it is not exact).
+                if _time_is_up(deadline, stop):
+                    known[int(candidate)] = Forced(int(candidate), -np.inf, np.inf, self.base.chosen, False, "")
+                else:
+                    known[int(candidate)] = self.bounds(int(candidate), deadline, stop)
             # Neighbourhood answers are near-exact lower bounds for little: they raise the k-th best
             # lower bound (so fewer candidates stay open) and give the MIPs below their start.
             for f in self._open(known, k):

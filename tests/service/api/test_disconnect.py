@@ -76,15 +76,9 @@ def _bodies(problem: dict[str, Any]) -> dict[str, Callable[[], tuple[str, dict[s
     }
 
 
-# Since the insight rewrite, Insight.top bounds every candidate of the pool by an LP relaxation before it
-# looks at the stop flag (1.4 s on the slow problem): recommend and explain came free 2.3-2.5 s after their
-# client left. Reported to the lead; the cases run, and pass once it honours the flag there.
-SLOW_TO_STOP = pytest.mark.xfail(reason="Insight.top ignores the stop flag while it bounds the pool", strict=False)
-
-
 @pytest.mark.parametrize(
     "call",
-    ["solve", "scenarios", pytest.param("recommend", marks=SLOW_TO_STOP), pytest.param("explain", marks=SLOW_TO_STOP)],
+    ["solve", "scenarios", "recommend", "explain"],
 )
 def test_a_client_that_goes_away_frees_its_worker_within_a_second(
     busy_server: ServerProcess, slow_problem: dict[str, Any], call: str
