@@ -202,11 +202,6 @@ def test_unserved_municipalities_say_why() -> None:
     assert "weekly hours" in detail["busy"] or "maximum placements" in detail["busy"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="solver/insight.py (merged after equity) prices a forced pair without the equity term: "
-    "lock_search's one-of MIP carries it, the insight path does not yet",
-)
 @settings(EQUITY_SETTINGS, max_examples=25)
 @given(scarce_problems())
 def test_recommend_prices_a_lock_with_the_equity_term(problem_dict: Problem) -> None:
