@@ -382,6 +382,11 @@ def _generate_positions(
     owner = [k for k in sorted(counts) for _ in range(counts[k])]
     on_island = np.array([k in islands for k in owner], dtype=bool)
     d = {key: value.tolist() for key, value in _position_draws(rng, on_island, spec).items()}
+    return postings(owner, munis, d)
+
+
+def postings(owner: list[int], munis: list[dict[str, Any]], d: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """One posting per entry of `owner` (a municipality index), from the draws `d` of _position_draws."""
     positions: list[dict[str, Any]] = []
     serial: dict[tuple[int, str], int] = {}
     for j, k in enumerate(owner):

@@ -142,34 +142,7 @@ def _positions(
     owner = np.repeat(recruiting, counts)
     on_remote = np.array([bool(munis[k]["remote"]) for k in owner.tolist()], dtype=bool)
     d = {key: value.tolist() for key, value in tokyo._position_draws(rng, on_remote, spec).items()}
-    positions: list[dict[str, Any]] = []
-    serial: dict[tuple[int, str], int] = {}
-    for j, k in enumerate(owner.tolist()):
-        role = tokyo.ROLES[d["role"][j]]
-        required = {role.main: d["main_level"][j]}
-        if d["has_second"][j]:
-            required[role.second[int(d["second_pick"][j] * len(role.second))]] = d["second_level"][j]
-        rank = d["preferred_order"][j]
-        pool = sorted((s for s in role.preferred if s not in required), key=lambda s: rank[role.preferred.index(s)])
-        chosen = sorted(pool[: d["n_preferred"][j]], key=tokyo.SKILL_INDEX.__getitem__)
-        cap = tokyo.RATE_BASE + tokyo.RATE_PER_LEVEL * (d["main_level"][j] + 0.5)
-        code = str(munis[k]["code"])
-        serial[k, role.slug] = serial.get((k, role.slug), 0) + 1
-        positions.append(
-            {
-                "id": f"{code}-{role.slug}-{serial[k, role.slug]:02d}",
-                "municipality": code,
-                "title": role.title,
-                "required_skills": required,
-                "preferred_skills": dict(zip(chosen, d["preferred_weight"][j], strict=False)),
-                "hours_per_week": d["hours"][j],
-                "onsite_days_per_week": d["onsite"][j],
-                "openings": d["openings"][j],
-                "max_hourly_rate_yen": 1_000 * round(cap * d["cap_factor"][j] / 1_000) if d["has_cap"][j] else None,
-                "priority": d["priority"][j],
-            }
-        )
-    return positions
+    return tokyo.postings(owner.tolist(), munis, d)
 
 
 def generate_japan_problem(n_partners: int = 20_000, n_positions: int = 2_000, seed: int = 0) -> dict[str, Any]:
