@@ -75,13 +75,12 @@ def solve_large(
     if relaxed.solved and not _stopped(deadline, stop):
         # The LP's support (and the incumbent) as one sub-MIP: everything else stays at 0.
         support = np.flatnonzero((relaxed.x > FRACTIONAL) | chosen)
-        soon = time.monotonic() + SUPPORT_SECONDS
         found = reoptimise(
             component,
             chosen,
             support,
             None,
-            deadline=soon if deadline is None else min(deadline, soon),
+            deadline=_capped(deadline, SUPPORT_SECONDS),
             stop=stop,
             absolute_gap=absolute_gap,
             seed=seed,
@@ -98,13 +97,12 @@ def solve_large(
     while bound - objective > absolute_gap and not _stopped(deadline, stop) and step < len(seeds):
         free = around(component, incidence, seeds[step : step + 1], NEIGHBOURHOOD_SIZE)
         step += 1
-        soon = time.monotonic() + NEIGHBOURHOOD_SECONDS
         found = reoptimise(
             component,
             chosen,
             free,
             None,
-            deadline=soon if deadline is None else min(deadline, soon),
+            deadline=_capped(deadline, NEIGHBOURHOOD_SECONDS),
             stop=stop,
             absolute_gap=absolute_gap,
             seed=seed,
@@ -133,6 +131,12 @@ def _seed_order(component: Component, relaxed: Relaxation, chosen: np.ndarray, r
     order = np.concatenate([first, second, rest])
     _, keep = np.unique(order, return_index=True)
     return order[np.sort(keep)]
+
+
+def _capped(deadline: float | None, seconds: float) -> float:
+    """A sub-MIP's deadline: `seconds` from now, never past the whole search's."""
+    soon = time.monotonic() + seconds
+    return soon if deadline is None else min(deadline, soon)
 
 
 def _stopped(deadline: float | None, stop: StopFlag | None) -> bool:
