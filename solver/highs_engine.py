@@ -11,8 +11,9 @@ from importlib.metadata import version
 import highspy
 import numpy as np
 
+from enmusubi.solver import isolated
 from enmusubi.solver.model import Component
-from enmusubi.solver.outcome import ComponentOutcome, ProgressHook, StopFlag
+from enmusubi.solver.outcome import ComponentOutcome, IncumbentHook, ProgressHook, StopFlag
 from enmusubi.solver.tolerances import MIP_ABSOLUTE_GAP, MIP_RELATIVE_GAP
 
 log = logging.getLogger(__name__)
@@ -167,8 +168,42 @@ def _run(
 ) -> tuple[ComponentOutcome, float | None]:
     """One HiGHS run; also HiGHS's own objective value (None when it has no solution) to check the columns by.
 
-    `careful` runs without presolve and without the start, the way that returned correct columns.
+    `careful` runs without presolve and without the start, the way that returned correct columns. A large
+    component that may be stopped runs in a child process that can be ended (solver/isolated.py).
     """
+    if stop is not None and component.n_vars >= isolated.ISOLATE_MIN_VARIABLES:
+        search = {"seed": seed, "absolute_gap": absolute_gap, "options": dict(options), "col_lower": col_lower}
+        return isolated.run_isolated(component, hint, time_limit, stop, on_progress, {**search, "careful": careful})
+    return run_here(
+        component,
+        hint,
+        time_limit,
+        stop,
+        on_progress,
+        None,
+        seed=seed,
+        absolute_gap=absolute_gap,
+        options=options,
+        col_lower=col_lower,
+        careful=careful,
+    )
+
+
+def run_here(
+    component: Component,
+    hint: np.ndarray,
+    time_limit: float | None,
+    stop: StopFlag | None,
+    on_progress: ProgressHook | None,
+    on_incumbent: IncumbentHook | None,
+    *,
+    seed: int,
+    absolute_gap: float,
+    options: Mapping[str, bool | int | float | str],
+    col_lower: np.ndarray | None,
+    careful: bool,
+) -> tuple[ComponentOutcome, float | None]:
+    """One HiGHS run in this process (see `_run`); `on_incumbent` hears each improving allocation."""
     h = configured_highs(time_limit, seed, absolute_gap)
     for option, value in options.items():
         h.setOptionValue(option, value)
@@ -203,7 +238,13 @@ def _run(
             out = event.data_out
             on_progress(float(out.mip_primal_bound), float(out.mip_dual_bound))
 
+    def improved(event: highspy.HighsCallbackEvent) -> None:
+        if on_incumbent is not None:
+            on_incumbent(np.asarray(event.data_out.mip_solution)[: component.n_vars] > 0.5)
+
     h.cbMipInterrupt.subscribe(search)
+    if on_incumbent is not None:
+        h.cbMipImprovingSolution.subscribe(improved)
     h.cbSimplexInterrupt.subscribe(poll)
     h.cbIpmInterrupt.subscribe(poll)
     run_status = h.run()

@@ -71,6 +71,12 @@ class Component:
             value += self.equity * int(self.groups_served(chosen).sum())
         return value
 
+    def fits(self, chosen: np.ndarray) -> bool:
+        """Every row holds for the choice (bool per variable)."""
+        on = chosen[self.a_col]
+        used = np.bincount(self.a_row[on], weights=self.a_val[on], minlength=self.n_rows)
+        return bool(np.all(used <= self.capacity + CAPACITY_EPS))
+
     def upper_bound(self) -> float:
         """Every pair worth taking and every group served: no choice does better."""
         return float(self.score[self.score > 0].sum()) + self.equity * self.n_served

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 ProgressHook = Callable[[float, float], None]  # (best objective, best bound) of the component
+IncumbentHook = Callable[[np.ndarray], None]  # each improving allocation (bool per variable) the search finds
 
 
 @dataclass(frozen=True)
@@ -25,8 +27,11 @@ class StopFlag:
 
     def __init__(self) -> None:
         self._event = threading.Event()
+        self.stopped_at: float | None = None  # time.monotonic() of the first stop: how long stopping took is logged
 
     def stop(self) -> None:
+        if self.stopped_at is None:
+            self.stopped_at = time.monotonic()
         self._event.set()
 
     def is_set(self) -> bool:

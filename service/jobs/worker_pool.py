@@ -291,6 +291,8 @@ class WorkerPool:
             finally:
                 with self._cond:
                     self._running.pop(id(job), None)
+                if job.stop.stopped_at is not None:
+                    log.info("stopped work ended %.2f s after its stop", time.monotonic() - job.stop.stopped_at)
 
     @staticmethod
     def _call(job: _Job) -> None:

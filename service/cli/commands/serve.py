@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import sys
 from typing import Annotated, Any
 
@@ -54,6 +55,16 @@ def check_database(settings: Settings) -> None:
         store.dispose()
 
 
+def logging_config() -> dict[str, Any]:
+    """uvicorn's own logging, plus enmusubi's loggers at INFO on the same handler: the service's warnings
+    (an engine's answer not believed, a write retried) and how long stopped work took to end reach the log."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["enmusubi"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
+
+
 def serve_command(
     host: Annotated[str | None, typer.Option(help="Address to listen on [default: ENMUSUBI_HOST, 127.0.0.1].")] = None,
     port: Annotated[
@@ -72,5 +83,6 @@ def serve_command(
         host=settings.host,
         port=settings.port,
         log_level="info",
+        log_config=logging_config(),
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
