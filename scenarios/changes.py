@@ -15,7 +15,8 @@ import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, TypeAdapter, ValidationError
+from pydantic.json_schema import JsonSchemaValue
 
 from enmusubi.solver.errors import issues_from_errors
 from enmusubi.solver.problem import MAX_ID_LENGTH, Municipality, PairRef, Partner, Position, Weights
@@ -72,10 +73,21 @@ class SetChange(_Change):
         return self.municipality or self.position or self.partner or ""
 
 
+class _DescribedAs:
+    """A field kept as plain dicts (each entity is validated when its change applies, so the error names the
+    variant and the change) whose JSON schema is nevertheless the entity's own."""
+
+    def __init__(self, shape: Any) -> None:
+        self.shape = shape
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return handler(TypeAdapter(self.shape).core_schema)
+
+
 class EntityLists(_Change):
-    municipalities: list[dict[str, Any]] = Field(default_factory=list)
-    positions: list[dict[str, Any]] = Field(default_factory=list)
-    partners: list[dict[str, Any]] = Field(default_factory=list)
+    municipalities: Annotated[list[dict[str, Any]], _DescribedAs(list[Municipality])] = Field(default_factory=list)
+    positions: Annotated[list[dict[str, Any]], _DescribedAs(list[Position])] = Field(default_factory=list)
+    partners: Annotated[list[dict[str, Any]], _DescribedAs(list[Partner])] = Field(default_factory=list)
 
 
 class IdLists(_Change):

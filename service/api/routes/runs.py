@@ -58,9 +58,12 @@ EVENT_POLL_SECONDS = 0.5
 def _run_body_docs() -> dict[str, Any]:
     extra = json_body(RunCreate, "The problem of the batch run, an optional name and time limit")
     content = extra["requestBody"]["content"]
-    described = {"yaml": "a problem file in YAML", "zip": "a zipped CSV folder", "xlsx": "an Excel workbook"}
+    described = {"zip": "a zipped CSV folder", "xlsx": "an Excel workbook"}
     for media, kind in FILE_TYPES.items():
-        content[media] = {"schema": {"type": "string", "format": "binary", "description": described[kind]}}
+        if kind == "yaml":  # the problem file itself, in YAML: the same document as JSON's `problem`
+            content[media] = {"schema": {"$ref": "#/components/schemas/Problem"}}
+        else:
+            content[media] = {"schema": {"type": "string", "format": "binary", "description": described[kind]}}
     extra["requestBody"]["description"] += (
         "; or the problem itself as YAML, a zipped CSV folder or an .xlsx workbook (name and time limit as query "
         "parameters); any other content type: 415"
