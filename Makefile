@@ -25,7 +25,7 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(MAKE) --no-print-directory typecheck
 	if [ -n "$$CI" ]; then bash .ci/postgres.sh; fi
-	$(BIN)/python -m pytest $(foreach f,enmusubi $(FOLDERS),--cov=$(f))
+	$(BIN)/python -m pytest --durations=25 $(foreach f,enmusubi $(FOLDERS),--cov=$(f))
 
 # mypy cannot follow setuptools' editable finder (enmusubi.solver -> solver/), so it checks a tree of
 # links laid out as installed: build/typecheck/enmusubi/{__init__.py, solver, ...} -> the folders.

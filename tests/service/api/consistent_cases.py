@@ -168,8 +168,8 @@ def _additions(base: dict[str, Any], add: dict[str, Any], n: int) -> dict[str, A
         for m, entity in enumerate(entities):
             entity["id"] = f"added-{n}-{m}-{plural}"
     combined = {plural: [*(base.get(plural) or []), *added[plural]] for plural in KINDS.values()}
-    consistent_problem(combined)
-    return added
+    consistent_problem(combined)  # may add a municipality for new positions to name: it is added too
+    return {plural: combined[plural][len(base.get(plural) or []) :] for plural in KINDS.values()}
 
 
 def _pairs(problem: dict[str, Any], pairs: Any) -> list[dict[str, str]]:
