@@ -1,5 +1,6 @@
-"""`enmusubi scenario --executor ray`: 20 variants as tasks on a local Ray of 2 workers give the same files as the
-local process pool, byte for byte once the timings are taken out."""
+"""`enmusubi scenario --executor ray`: 10 variants (every kind of change: budgets, partners leaving, weights) as tasks
+on a local Ray of 2 workers give the same files as the local process pool, byte for byte once the timings are taken
+out. (20 variants took 154 s of the suite on a loaded machine for no kind of change more.)"""
 
 from __future__ import annotations
 
@@ -17,15 +18,15 @@ from tests.scenarios.test_scenario_cli import enmusubi
 
 pytest.importorskip("ray", reason="the ray extra is not installed (it is part of the dev extra)")
 
-VARIANTS = 20
+VARIANTS = 10
 TIME_LIMIT = 20  # per solve: keeps the test bounded; these small problems solve to optimality in far less
 
 
-def twenty_variants(problem: dict[str, Any], base: Path) -> dict[str, Any]:
+def ten_variants(problem: dict[str, Any], base: Path) -> dict[str, Any]:
     budgeted = [m["id"] for m in problem["municipalities"] if m["budget_yen"] is not None]
     partners = [p["id"] for p in problem["partners"]]
     variants: list[dict[str, Any]] = [{"name": "As it is", "changes": []}]
-    for k, municipality in enumerate(budgeted[:6]):
+    for k, municipality in enumerate(budgeted[:3]):
         factor = ("*0.7", "*1.3")[k % 2]
         variants.append(
             {
@@ -33,16 +34,16 @@ def twenty_variants(problem: dict[str, Any], base: Path) -> dict[str, Any]:
                 "changes": [{"municipality": municipality, "set": {"budget_yen": factor}}],
             }
         )
-    for k in range(7):
+    for k in range(3):
         variants.append(
             {"name": f"Partners {k} leave", "changes": [{"remove": {"partners": partners[k * 3 : k * 3 + 3]}}]}
         )
-    for weight in ("commute", "cost", "skill", "preference", "fill", "incumbent"):
+    for weight in ("commute", "cost", "incumbent"):
         variants.append({"name": f"{weight} counts double", "changes": [{"weights": {weight: 2.0}}]})
     assert len(variants) == VARIANTS
     return {
         "version": 1,
-        "name": "Twenty questions",
+        "name": "Ten questions",
         "base": str(base),
         "time_limit_seconds": TIME_LIMIT,
         "variants": variants,
@@ -71,12 +72,12 @@ def _without_timings(path: Path) -> Any:
     return re.sub(r"\d+\.\d+ s\b", "N s", text)
 
 
-def test_twenty_variants_on_ray_match_the_local_executor(tmp_path: Path) -> None:
+def test_ten_variants_on_ray_match_the_local_executor(tmp_path: Path) -> None:
     problem = generate_problem(n_partners=80, n_positions=20, seed=11)
     base = tmp_path / "problem.json"
     base.write_text(json.dumps(problem))
-    scenario = tmp_path / "twenty.yaml"
-    scenario.write_text(yaml.safe_dump(twenty_variants(problem, base), sort_keys=False))
+    scenario = tmp_path / "ten.yaml"
+    scenario.write_text(yaml.safe_dump(ten_variants(problem, base), sort_keys=False))
     outputs = {}
     for executor in ("local", "ray"):
         out = tmp_path / executor
