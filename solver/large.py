@@ -1,34 +1,50 @@
-"""The large-component path: LP relaxation, LP-guided rounding, then large-neighbourhood search.
+"""The large-component path: an honest bound, LP-guided rounding, a kernel sub-MIP, then neighbourhood search.
 
-For components too big for branch and bound to close in the time given (10^5 binaries and up),
-HiGHS's MIP spends its time in the root and the tree without improving the start. Here:
-1. the LP relaxation (dual simplex; interruptible) gives the bound;
-2. greedy rounding that takes the LP's pairs first gives a feasible allocation;
-3. neighbourhoods (the pairs around the most fractional LP pairs, and around the rows whose
-   capacity binds) are re-optimised as small sub-MIPs from the incumbent (solver/neighbourhood.py,
-   the machinery insight uses), each with a short time limit, until the deadline or a stop.
-The answer is anytime: the incumbent is always feasible, the LP bound always valid.
+For components too big for branch and bound to close in the time given (10^5 binaries and up):
+1. the LP relaxation (dual simplex, with at most half the time; interruptible) gives row multipliers y;
+   the bound is b·y + Σ max(0, c - Aᵀy) (solver/dual_bound.py), valid for any y >= 0, so an LP
+   stopped early still bounds, and a few subgradient steps improve it; meanwhile a child process
+   runs HiGHS's root cuts on the whole component for a tighter bound (solver/root_bound.py);
+2. rounding by the LP values (or the reduced costs c - Aᵀy) with the vectorised greedy;
+3. the kernel: a sub-MIP over the LP support, the incumbent and the pairs of best reduced cost;
+4. neighbourhoods over the promising pairs (the best reduced costs, a few times the kernel's size),
+   grown from the most fractional LP pairs, the incumbent's pairs (their rows bind) and the pairs the
+   LP likes that the incumbent does not, by constraint hops (a position, its partners, their other
+   positions, a municipality's budget row: clusters follow the rows); each re-optimised as a sub-MIP
+   from the incumbent (solver/neighbourhood.py, the machinery insight uses) with a size that adapts:
+   larger while sub-MIPs prove optimal quickly, smaller when they run out of time.
+Anytime: the incumbent is always feasible and the bound always valid; every phase checks the deadline
+and the stop flag, and each sub-MIP is given only the time left.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from enmusubi.solver.greedy import greedy
+from enmusubi.solver.dual_bound import best_multipliers, reduced_costs, subgradient
+from enmusubi.solver.greedy import greedy_by
 from enmusubi.solver.model import Component
-from enmusubi.solver.neighbourhood import Incidence, around, reoptimise, usage
+from enmusubi.solver.neighbourhood import Incidence, around, is_feasible, reoptimise, restricted
 from enmusubi.solver.outcome import ComponentOutcome, ProgressHook, StopFlag
 from enmusubi.solver.relaxation import Relaxation
+from enmusubi.solver.root_bound import RootBound, can_spawn
 
 log = logging.getLogger(__name__)
 
 LARGE_VARIABLES = 50_000  # components above this take this path (HiGHS's MIP presolve stalls there too)
-NEIGHBOURHOOD_SIZE = 3_000
-NEIGHBOURHOOD_SECONDS = 3.0
-SUPPORT_SECONDS = 20.0
+LP_SHARE = 0.5  # of the time left: the LP's most
+SUBGRADIENT_SHARE = 0.1  # of the time left, when the LP did not finish
+KERNEL_SIZE = 10_000  # variables of the kernel sub-MIP (HiGHS's presolve stays quick below ~15,000)
+KERNEL_SHARE = 0.35  # of the time left after rounding
+PROMISING_SIZE = 40_000  # variables the neighbourhoods are drawn from
+NEIGHBOURHOOD_SIZE = 4_000  # first size; adapts between the two below
+NEIGHBOURHOOD_SIZES = (1_000, 12_000)
+NEIGHBOURHOOD_SECONDS = 4.0
+ROOT_MIN_SECONDS = 10.0  # below this a child process for the root cuts does not pay
 FRACTIONAL = 1e-6
 
 
@@ -45,6 +61,44 @@ def share_of_time(components: list[Component], k: int, remaining: float) -> floa
     return remaining * components[k].n_vars / max(later, 1)
 
 
+@dataclass
+class _Best:
+    """The incumbent and the bound so far; every improvement is published."""
+
+    component: Component
+    chosen: np.ndarray
+    on_progress: ProgressHook | None
+    objective: float = 0.0
+    bound: float = np.inf
+    trace: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.objective = float(self.component.score[self.chosen].sum())
+        self.bound = float(self.component.score[self.component.score > 0].sum())
+
+    def offer(self, chosen: np.ndarray, source: str) -> bool:
+        """Take `chosen` if better and feasible (checked: a sub-MIP's columns are not taken on trust)."""
+        value = float(self.component.score[chosen].sum())
+        if value <= self.objective + 1e-9:
+            return False
+        if not is_feasible(self.component, chosen):
+            log.warning("a %s allocation breaks a row; not taken", source)
+            return False
+        self.chosen, self.objective = chosen, value
+        self.trace.append(source)
+        self._publish()
+        return True
+
+    def bound_by(self, bound: float) -> None:
+        if bound < self.bound:
+            self.bound = bound
+            self._publish()
+
+    def _publish(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress(self.objective, max(self.bound, self.objective))
+
+
 def solve_large(
     component: Component,
     start: np.ndarray,
@@ -54,83 +108,147 @@ def solve_large(
     absolute_gap: float = 1e-6,
     seed: int = 0,
 ) -> ComponentOutcome:
-    if on_progress is not None:  # the start is an answer already, while the LP runs
-        on_progress(float(component.score[start].sum()), float(component.score.sum()))
-    relaxed = Relaxation(component, stop, deadline)
-    bound = relaxed.value
-    order_hint = None if start is None else relaxed.x > FRACTIONAL
-    chosen = greedy(component, order_hint)
-    objective = float(component.score[chosen].sum())
-    if float(component.score[start].sum()) > objective:
-        chosen, objective = start.copy(), float(component.score[start].sum())
-    log.info(
-        "large component: %d pairs, LP %s %.6f, rounded %.6f",
-        component.n_vars,
-        "bound" if relaxed.solved else "not solved, trivial bound",
-        bound,
-        objective,
+    best = _Best(component, np.asarray(start, dtype=bool).copy(), on_progress)
+    best._publish()  # the start is an answer already, while the LP runs
+    root = None
+    if can_spawn() and deadline is not None and deadline - time.monotonic() >= ROOT_MIN_SECONDS:
+        root = RootBound(component, max(deadline - time.monotonic() - 1.0, 1.0), seed)
+    try:
+        _search(component, best, deadline, stop, absolute_gap, seed, root)
+    finally:
+        if root is not None:
+            best.bound_by(root.close())
+    bound = max(best.bound, best.objective)
+    optimal = bound - best.objective <= absolute_gap
+    interrupted = stop is not None and stop.is_set()
+    log.info("large component: %.6f, bound %.6f, improved by %s", best.objective, bound, " ".join(best.trace))
+    return ComponentOutcome(best.chosen, best.objective, bound, optimal, interrupted)
+
+
+def _search(
+    component: Component,
+    best: _Best,
+    deadline: float | None,
+    stop: StopFlag | None,
+    absolute_gap: float,
+    seed: int,
+    root: RootBound | None,
+) -> None:
+    if _stopped(deadline, stop):
+        return
+    relaxed = Relaxation(component, stop, _share(deadline, LP_SHARE))
+    y, bound = best_multipliers(
+        component, [relaxed.row_dual, -relaxed.row_dual, relaxed.partial_row_dual, -relaxed.partial_row_dual]
     )
-    if on_progress is not None:
-        on_progress(objective, bound)
-    if relaxed.solved and not _stopped(deadline, stop):
-        # The LP's support (and the incumbent) as one sub-MIP: everything else stays at 0.
-        support = np.flatnonzero((relaxed.x > FRACTIONAL) | chosen)
+    best.bound_by(bound)
+    log.info("large component: %d pairs, LP %s, bound %.6f", component.n_vars, relaxed.solved, bound)
+    if not relaxed.solved and not _stopped(deadline, stop):
+        y, bound = subgradient(component, y, best.objective, _share(deadline, SUBGRADIENT_SHARE), stop)
+        best.bound_by(bound)
+        log.info("subgradient bound %.6f", bound)
+    if _stopped(deadline, stop):
+        return
+    rc = reduced_costs(component, y)
+    x = relaxed.x if relaxed.solved else (rc > 0).astype(np.float64)
+    best.offer(greedy_by(component, x + 1e-3 * np.tanh(rc)), "rounding")
+    support = x > FRACTIONAL
+    # The kernel: the LP support, the incumbent and the best reduced costs.
+    by_rc = np.argsort(-rc, kind="stable")
+    kernel = _top(by_rc, support | best.chosen, KERNEL_SIZE)
+    if not _stopped(deadline, stop):
         found = reoptimise(
             component,
-            chosen,
-            support,
+            best.chosen,
+            kernel,
             None,
-            deadline=_capped(deadline, SUPPORT_SECONDS),
+            deadline=_share(deadline, KERNEL_SHARE),
             stop=stop,
             absolute_gap=absolute_gap,
             seed=seed,
         )
-        log.info("LP support sub-MIP over %d pairs: %.6f", len(support), found.objective)
-        if found.objective > objective + 1e-9:
-            chosen, objective = found.chosen, found.objective
-            if on_progress is not None:
-                on_progress(objective, bound)
-    incidence = Incidence.of(component)
+        best.offer(found.chosen, "kernel")
+        log.info("kernel sub-MIP over %d pairs: %.6f", len(kernel), found.objective)
+    if root is not None:
+        best.bound_by(root.poll())
+    promising = _top(by_rc, support | best.chosen, PROMISING_SIZE)
+    _neighbourhoods(component, best, promising, x, rc, deadline, stop, absolute_gap, seed, root)
+
+
+def _neighbourhoods(
+    component: Component,
+    best: _Best,
+    promising: np.ndarray,
+    x: np.ndarray,
+    rc: np.ndarray,
+    deadline: float | None,
+    stop: StopFlag | None,
+    absolute_gap: float,
+    seed: int,
+    root: RootBound | None,
+) -> None:
+    """Large-neighbourhood search over the promising pairs (their sub-component; the rest stays at 0)."""
+    sub = restricted(component, promising)
+    incidence = Incidence.of(sub)
     rng = np.random.default_rng(seed)
-    seeds = _seed_order(component, relaxed, chosen, rng)
+    sub_x, sub_rc = x[promising], rc[promising]
+    fractional = np.flatnonzero((sub_x > FRACTIONAL) & (sub_x < 1 - FRACTIONAL))
+    fractional = fractional[np.argsort(np.abs(sub_x[fractional] - 0.5), kind="stable")]
+    size = NEIGHBOURHOOD_SIZE
     step = 0
-    while bound - objective > absolute_gap and not _stopped(deadline, stop) and step < len(seeds):
-        free = around(component, incidence, seeds[step : step + 1], NEIGHBOURHOOD_SIZE)
+    while best.bound - best.objective > absolute_gap and not _stopped(deadline, stop):
+        if root is not None:
+            best.bound_by(root.poll())
+        chosen_sub = best.chosen[promising]
+        kind = step % 3
+        if kind == 0 and step // 3 < len(fractional):
+            seed_var = fractional[step // 3]
+        elif kind == 1 and chosen_sub.any():
+            seed_var = rng.choice(np.flatnonzero(chosen_sub))
+        else:
+            liked = np.flatnonzero(~chosen_sub & (sub_rc > np.quantile(sub_rc, 0.9)))
+            seed_var = rng.choice(liked) if len(liked) else rng.integers(sub.n_vars)
         step += 1
+        free = around(sub, incidence, np.array([seed_var]), size)
+        started = time.monotonic()
+        seconds = NEIGHBOURHOOD_SECONDS
         found = reoptimise(
-            component,
-            chosen,
+            sub,
+            chosen_sub,
             free,
             None,
-            deadline=_capped(deadline, NEIGHBOURHOOD_SECONDS),
+            deadline=_capped(deadline, seconds),
             stop=stop,
             absolute_gap=absolute_gap,
-            seed=seed,
+            seed=seed + step,
         )
-        if found.objective > objective + 1e-9:
-            chosen, objective = found.chosen, found.objective
-            if on_progress is not None:
-                on_progress(objective, bound)
-    optimal = bound - objective <= absolute_gap and relaxed.solved
-    interrupted = stop is not None and stop.is_set()
-    return ComponentOutcome(chosen, objective, max(bound, objective), optimal, interrupted)
+        took = time.monotonic() - started
+        if found.optimal and took < seconds / 3:
+            size = min(int(size * 1.25), NEIGHBOURHOOD_SIZES[1])
+        elif not found.optimal:
+            size = max(int(size * 0.75), NEIGHBOURHOOD_SIZES[0])
+        if found.objective > best.objective + 1e-9:
+            chosen = np.zeros(component.n_vars, dtype=bool)
+            chosen[promising[found.chosen]] = True
+            best.offer(chosen, f"n{kind}")
+    log.info("neighbourhood search: %d sub-MIPs, last size %d", step, size)
 
 
-def _seed_order(component: Component, relaxed: Relaxation, chosen: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Where to search: the most fractional LP pairs first, then pairs of binding rows the LP takes
-    but the incumbent does not, then the rest at random."""
-    frac = np.abs(relaxed.x - 0.5)
-    fractional = np.flatnonzero((relaxed.x > FRACTIONAL) & (relaxed.x < 1 - FRACTIONAL))
-    first = fractional[np.argsort(frac[fractional], kind="stable")]
-    load = usage(component, chosen)
-    tight = load >= component.capacity - 1e-9
-    in_tight = np.zeros(component.n_vars, dtype=bool)
-    in_tight[component.a_col[tight[component.a_row]]] = True
-    second = np.flatnonzero(in_tight & (relaxed.x > 0.5) & ~chosen)
-    rest = rng.permutation(component.n_vars)
-    order = np.concatenate([first, second, rest])
-    _, keep = np.unique(order, return_index=True)
-    return order[np.sort(keep)]
+def _top(order: np.ndarray, keep: np.ndarray, size: int) -> np.ndarray:
+    """The variables of `keep`, then the first of `order` up to `size` in all, sorted."""
+    picked = keep.copy()
+    room = size - int(picked.sum())
+    if room > 0:
+        rest = order[~picked[order]]
+        picked[rest[:room]] = True
+    return np.flatnonzero(picked)
+
+
+def _share(deadline: float | None, share: float) -> float | None:
+    """A phase's deadline: `share` of the time left."""
+    if deadline is None:
+        return None
+    now = time.monotonic()
+    return now + max(deadline - now, 0.0) * share
 
 
 def _capped(deadline: float | None, seconds: float) -> float:

@@ -147,6 +147,12 @@ def reoptimise(
     return Reoptimised(chosen, objective, bound, outcome.optimal, whole, outcome.interrupted)
 
 
+def restricted(component: Component, cols: np.ndarray) -> Component:
+    """The component over the variables `cols` only, with its full capacities: every feasible choice of
+    it is one of the component (the others at 0)."""
+    return _sub_component(component, np.zeros(component.n_vars, dtype=bool), np.asarray(cols, dtype=np.int64), None)[0]
+
+
 def _sub_component(
     component: Component,
     incumbent: np.ndarray,

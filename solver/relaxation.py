@@ -43,6 +43,9 @@ class Relaxation:
             np.asarray(solution.col_dual, dtype=np.float64) if self.solved else np.zeros(component.n_vars)
         )
         self.row_dual = np.asarray(solution.row_dual, dtype=np.float64) if self.solved else np.zeros(component.n_rows)
+        # Whatever row duals HiGHS holds, even when stopped: any y >= 0 gives a valid bound (solver/dual_bound.py).
+        held = np.asarray(solution.row_dual, dtype=np.float64)
+        self.partial_row_dual = held if len(held) == component.n_rows else np.zeros(component.n_rows)
 
     def _poll(self, event: highspy.HighsCallbackEvent) -> None:
         if (self._stop is not None and self._stop.is_set()) or (
