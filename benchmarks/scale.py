@@ -6,10 +6,13 @@ measurement runs in its own process (peak memory = that process's maximum reside
   at every checkpoint comes from one run);
 - at 20,000 x 2,000, a plain HiGHS MIP of the same model (benchmarks/solve.plain_highs) and
   enmusubi with CP-SAT, with the same limit.
-A watchdog kills a run whose resident memory passes MEMORY_LIMIT_GIB (reported, not hidden).
-Figures go to benchmarks/results/scale.json.
+The limit is 60 s up to 20,000 partners and 600 s above, unless --limit is given. A watchdog kills
+a run whose resident memory (with its child processes: the root-bound process) passes
+MEMORY_LIMIT_GIB, or that is still running OVERTIME_FACTOR x its limit + OVERTIME_SECONDS after it
+started (both reported, not hidden). Figures go to benchmarks/results/scale.json, rewritten after
+every run so that a long session that is cut short keeps what finished.
 
-    .venv/bin/python -m benchmarks.scale [--instances tokyo:20000x2000:7 japan:20000x2000:1] [--limit 60]
+    .venv/bin/python -m benchmarks.scale [--instances tokyo:20000x2000:1 japan:100000x10000:1] [--limit 60]
 """
 
 from __future__ import annotations
@@ -17,15 +20,28 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import resource
+import signal
 import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import write
+from benchmarks.common import machine, write
 
 MEMORY_LIMIT_GIB = 8.0
+OVERTIME_FACTOR, OVERTIME_SECONDS = 1.5, 60.0
 CHECKPOINTS = {60.0: (10.0, 30.0, 60.0), 300.0: (60.0, 300.0), 600.0: (60.0, 300.0, 600.0)}
+SEEDS = (1, 2, 3)
+DEFAULT_INSTANCES = [
+    f"{region}:{size}:{seed}"
+    for region, size in (("tokyo", "20000x2000"), ("japan", "20000x2000"), ("japan", "100000x10000"))
+    for seed in SEEDS
+]
+
+
+def default_limit(partners: int) -> float:
+    return 60.0 if partners <= 20_000 else 600.0
 
 
 def _problem(region: str, partners: int, positions: int, seed: int) -> dict[str, Any]:
@@ -72,17 +88,23 @@ def _run(kind: str, instance: tuple[str, int, int, int], limit: float, out: Any)
     figures["seconds"] = time.monotonic() - started
     figures["trace"] = trace
     figures["peak_rss_gib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    figures["peak_rss_children_gib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
     out.send(figures)
 
 
 def _rss_gib(pid: int) -> float:
+    """Resident memory of a process and its descendants (the solver's root-bound process)."""
+    total = 0.0
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 2**20
+                total += int(line.split()[1]) / 2**20
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                total += _rss_gib(int(child))
     except OSError:
         pass
-    return 0.0
+    return total
 
 
 def measure(kind: str, instance: tuple[str, int, int, int], limit: float) -> dict[str, Any]:
@@ -90,18 +112,31 @@ def measure(kind: str, instance: tuple[str, int, int, int], limit: float) -> dic
     child = multiprocessing.get_context("fork").Process(target=_run, args=(kind, instance, limit, send))
     started = time.monotonic()
     child.start()
-    peak, killed = 0.0, False
+    peak, killed, overtime = 0.0, False, False
     while child.is_alive():
         peak = max(peak, _rss_gib(child.pid or 0))
         if peak > MEMORY_LIMIT_GIB:
-            child.kill()
             killed = True
+        # The child generates its instance first (up to ~70 s at 100,000 x 10,000): not counted in its limit.
+        overtime = time.monotonic() - started > OVERTIME_FACTOR * limit + OVERTIME_SECONDS + _generation_allowance(
+            instance
+        )
+        if killed or overtime:
+            _kill_tree(child.pid or 0)
             break
         if receive.poll(0.5):
             break
-    figures: dict[str, Any] = receive.recv() if not killed and receive.poll(5 * limit) else {}
+    figures: dict[str, Any] = receive.recv() if not (killed or overtime) and receive.poll(60) else {}
     child.join()
-    figures.update({"method": kind, "wall_s": round(time.monotonic() - started, 1), "killed_over_memory": killed})
+    figures.update(
+        {
+            "method": kind,
+            "wall_s": round(time.monotonic() - started, 1),
+            "killed_over_memory": killed,
+            "killed_over_time": overtime,
+            "peak_rss_total_gib": peak,
+        }
+    )
     figures.setdefault("peak_rss_gib", peak)
     obj, bound = figures.get("objective"), figures.get("bound")
     if obj is not None and bound is not None:
@@ -120,23 +155,55 @@ def measure(kind: str, instance: tuple[str, int, int, int], limit: float) -> dic
     return figures
 
 
+def _generation_allowance(instance: tuple[str, int, int, int]) -> float:
+    return 120.0 * instance[1] / 100_000
+
+
+def _kill_tree(pid: int) -> None:
+    """Kill a benchmark child and its own children (started by this benchmark, by pid)."""
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                _kill_tree(int(child))
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--instances", nargs="*", default=["tokyo:20000x2000:7", "japan:20000x2000:1"])
-    parser.add_argument("--limit", type=float, default=60.0)
+    parser.add_argument("--instances", nargs="*", default=DEFAULT_INSTANCES)
+    parser.add_argument(
+        "--limit", type=float, default=None, help="seconds (default: 60 up to 20,000 partners, else 600)"
+    )
     parser.add_argument("--methods", nargs="*", default=["enmusubi", "plain_highs", "cpsat"])
+    parser.add_argument(
+        "--compare-up-to", type=int, default=20_000, help="plain HiGHS and CP-SAT up to this many partners"
+    )
+    parser.add_argument("--output", default="scale")
     args = parser.parse_args()
     runs = []
+    command = ["--instances", *args.instances, "--methods", *args.methods]
+    if args.limit is not None:
+        command += ["--limit", str(args.limit)]
+    started_with = machine()
     for text in args.instances:
         region, size, seed = text.split(":")
         partners, positions = (int(x) for x in size.split("x"))
         instance = (region, partners, positions, int(seed))
+        limit = args.limit if args.limit is not None else default_limit(partners)
         for kind in args.methods:
-            runs.append({"instance": text, "limit_s": args.limit, **measure(kind, instance, args.limit)})
-    command = ["--instances", *args.instances, "--limit", str(args.limit), "--methods", *args.methods]
-    path = write(
-        f"scale_{int(args.limit)}s", {"runs": runs, "command": "python -m benchmarks.scale " + " ".join(command)}
-    )
+            if kind != "enmusubi" and partners > args.compare_up_to:
+                continue
+            runs.append({"instance": text, "limit_s": limit, **measure(kind, instance, limit)})
+            path = write(
+                args.output,
+                {
+                    "runs": runs,
+                    "machine_at_start": started_with,
+                    "command": "python -m benchmarks.scale " + " ".join(command),
+                },
+            )
     print(f"wrote {path}")
 
 

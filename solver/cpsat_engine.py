@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from ortools.sat.python import cp_model
 
@@ -38,6 +40,8 @@ def solve_component(
     absolute_gap: float = MIP_ABSOLUTE_GAP,
     workers: int = 1,
 ) -> ComponentOutcome:
+    # Building the model takes seconds at 10^5 variables: it counts against the limit.
+    deadline = None if time_limit is None else time.monotonic() + max(float(time_limit), 0.01)
     model = cp_model.CpModel()
     x = [model.new_bool_var(f"x{v}") for v in range(component.n_vars)]
     coef, cap = integer_rows(component.a_val, component.capacity)
@@ -45,9 +49,12 @@ def solve_component(
     bounds = np.searchsorted(component.a_row[order], np.arange(component.n_rows + 1))
     for r in range(component.n_rows):
         idx = order[bounds[r] : bounds[r + 1]]
-        model.add(sum(int(c) * x[int(v)] for v, c in zip(component.a_col[idx], coef[idx], strict=True)) <= int(cap[r]))
+        model.add(
+            cp_model.LinearExpr.weighted_sum([x[v] for v in component.a_col[idx].tolist()], coef[idx].tolist())
+            <= int(cap[r])
+        )
     weights = integer_scores(component.score)
-    objective = sum(int(w) * xv for w, xv in zip(weights, x, strict=True))
+    objective = cp_model.LinearExpr.weighted_sum(x, [int(w) for w in weights])
     # Equity (PROBLEM.md §9): served_g <= the sum of its pairs, each served group earns the reward.
     served = [model.new_bool_var(f"served{g}") for g in range(component.n_served)]
     members = [np.flatnonzero(component.served_of == g) for g in range(component.n_served)]
@@ -65,8 +72,8 @@ def solve_component(
     solver.parameters.absolute_gap_limit = absolute_gap * SCORE_SCALE
     if workers > 1:
         solver.parameters.interleave_search = True
-    if time_limit is not None:
-        solver.parameters.max_time_in_seconds = max(float(time_limit), 0.01)
+    if deadline is not None:
+        solver.parameters.max_time_in_seconds = max(deadline - time.monotonic(), 0.01)
     watcher = _Watcher(stop, on_progress)
     status = solver.solve(model, watcher)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -22,6 +22,8 @@ import numpy as np
 from enmusubi.solver.model import Component
 from enmusubi.solver.tolerances import CAPACITY_EPS
 
+CHUNK = 20_000  # candidates per chunk of the rounds
+
 
 def greedy(component: Component, start: np.ndarray | None = None) -> np.ndarray:
     """A feasible choice (bool per variable) by score; pairs of `start` are tried first if given."""
@@ -88,16 +90,28 @@ def fill(
     """Take the pairs of `order` (by priority) that fit, by rounds; updates `room` and `chosen` in place.
 
     `group` (per variable, -1 for none) with `group_room` adds one row per group with coefficient 1.
-    The entries are sorted once by (row, priority); each round only filters them.
+    Candidates go in chunks of CHUNK by priority (a lower one never changes what a higher one gets), so
+    the rounds, whose number grows with the chains of candidates waiting on each other, stay short.
     """
-    n_rows = len(room)
     cand = np.asarray(order, dtype=np.int64)
     cand = cand[~chosen[cand]]
-    owner, at = columns.entries(cand)  # owner = the candidate's rank
-    rows, vals = columns.rows[at], columns.vals[at]
     room_all = room
     if group is not None and group_room is not None:
         room_all = np.concatenate([room, group_room.astype(np.float64)])
+    for lo in range(0, len(cand), CHUNK):
+        _fill_chunk(columns, cand[lo : lo + CHUNK], room_all, chosen, len(room), group)
+    if room_all is not room:
+        room[:] = room_all[: len(room)]
+
+
+def _fill_chunk(
+    columns: Columns, cand: np.ndarray, room_all: np.ndarray, chosen: np.ndarray, n_rows: int, group: np.ndarray | None
+) -> None:
+    """The rounds over one chunk of candidates (in priority order); the entries are sorted once by
+    (row, priority) and each round only filters them."""
+    owner, at = columns.entries(cand)  # owner = the candidate's rank
+    rows, vals = columns.rows[at], columns.vals[at]
+    if group is not None:
         g = group[cand]
         has = np.flatnonzero(g >= 0)
         owner = np.concatenate([owner, has])
@@ -125,5 +139,3 @@ def fill(
         chosen[cand[take]] = True
         alive &= ~take
         owner, rows, vals = owner[~taken_entry], rows[~taken_entry], vals[~taken_entry]
-    if room_all is not room:
-        room[:] = room_all[:n_rows]

@@ -27,6 +27,7 @@ import numpy as np
 
 from enmusubi.solver.dual_bound import best_multipliers, reduced_costs, subgradient
 from enmusubi.solver.greedy import greedy_by
+from enmusubi.solver.highs_engine import START_HEURISTICS_OFF
 from enmusubi.solver.model import Component
 from enmusubi.solver.neighbourhood import Incidence, around, is_feasible, reoptimise, restricted
 from enmusubi.solver.outcome import ComponentOutcome, ProgressHook, StopFlag
@@ -37,14 +38,18 @@ log = logging.getLogger(__name__)
 
 LARGE_VARIABLES = 50_000  # components above this take this path (HiGHS's MIP presolve stalls there too)
 LP_SHARE = 0.5  # of the time left: the LP's most
-SUBGRADIENT_SHARE = 0.1  # of the time left, when the LP did not finish
+SUBGRADIENT_SHARE = 0.03  # of the time left, when the LP did not finish
 KERNEL_SIZE = 10_000  # variables of the kernel sub-MIP (HiGHS's presolve stays quick below ~15,000)
 KERNEL_SHARE = 0.35  # of the time left after rounding
 PROMISING_SIZE = 40_000  # variables the neighbourhoods are drawn from
 NEIGHBOURHOOD_SIZE = 4_000  # first size; adapts between the two below
 NEIGHBOURHOOD_SIZES = (1_000, 12_000)
 NEIGHBOURHOOD_SECONDS = 4.0
+PRESOLVE_UP_TO = 15_000  # sub-MIPs above this run without presolve: HiGHS's presolve polls no time limit
 ROOT_MIN_SECONDS = 10.0  # below this a child process for the root cuts does not pay
+# Above this the root LP alone takes minutes and competes with the parent's LP for the cores (2.8 M pairs at
+# 100,000 x 10,000: the LP bound from the parent's (even interrupted) dual simplex is what there is).
+ROOT_MAX_VARIABLES = 1_000_000
 FRACTIONAL = 1e-6
 
 
@@ -111,7 +116,9 @@ def solve_large(
     best = _Best(component, np.asarray(start, dtype=bool).copy(), on_progress)
     best._publish()  # the start is an answer already, while the LP runs
     root = None
-    if can_spawn() and deadline is not None and deadline - time.monotonic() >= ROOT_MIN_SECONDS:
+    long_enough = deadline is not None and deadline - time.monotonic() >= ROOT_MIN_SECONDS
+    if can_spawn() and long_enough and component.n_vars <= ROOT_MAX_VARIABLES:
+        assert deadline is not None
         root = RootBound(component, max(deadline - time.monotonic() - 1.0, 1.0), seed)
     try:
         _search(component, best, deadline, stop, absolute_gap, seed, root)
@@ -165,6 +172,7 @@ def _search(
             stop=stop,
             absolute_gap=absolute_gap,
             seed=seed,
+            options=_options(len(kernel)),
         )
         best.offer(found.chosen, "kernel")
         log.info("kernel sub-MIP over %d pairs: %.6f", len(kernel), found.objective)
@@ -220,6 +228,7 @@ def _neighbourhoods(
             stop=stop,
             absolute_gap=absolute_gap,
             seed=seed + step,
+            options=_options(len(free)),
         )
         took = time.monotonic() - started
         if found.optimal and took < seconds / 3:
@@ -231,6 +240,13 @@ def _neighbourhoods(
             chosen[promising[found.chosen]] = True
             best.offer(chosen, f"n{kind}")
     log.info("neighbourhood search: %d sub-MIPs, last size %d", step, size)
+
+
+def _options(n_vars: int) -> dict[str, bool | int | float | str]:
+    """HiGHS's options for a sub-MIP of `n_vars` variables."""
+    if n_vars <= PRESOLVE_UP_TO:
+        return dict(START_HEURISTICS_OFF)
+    return {**START_HEURISTICS_OFF, "presolve": "off"}
 
 
 def _top(order: np.ndarray, keep: np.ndarray, size: int) -> np.ndarray:
