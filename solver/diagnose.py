@@ -133,7 +133,8 @@ def unfilled_positions(data: ProblemData, cands: Candidates, chosen: np.ndarray)
 
 def _unplaced_worth(cands: Candidates, chosen: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     """Of `pairs` (indices), those not chosen that score above 0."""
-    return pairs[~chosen[pairs] & (cands.score[pairs] > 0)]
+    kept: np.ndarray = pairs[~chosen[pairs] & (cands.score[pairs] > 0)]
+    return kept
 
 
 def municipality_summaries(data: ProblemData, cands: Candidates, chosen: np.ndarray) -> list[MunicipalitySummary]:

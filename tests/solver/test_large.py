@@ -105,6 +105,7 @@ def test_the_large_path_result_is_certified(monkeypatch: pytest.MonkeyPatch) -> 
     problem = generate_problem(300, 50, seed=5)
     monkeypatch.setattr(large, "LARGE_VARIABLES", 10)
     result = solve(problem, time_limit_seconds=3.0, engine="highs")
+    assert result.stats.total_seconds < 3.0 + 2.0
     pairs = [(a.partner, a.position) for a in result.assignments]
     certificate = certify(parse_problem(problem), pairs)
     assert certificate.feasible and abs(certificate.objective - result.objective) <= 1e-6
