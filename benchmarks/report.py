@@ -345,14 +345,16 @@ def _scale(d: dict[str, Any]) -> list[str]:
                 f"{r['bound']:.2f}" if answered else "—",
                 f"{r['gap']:.2%}" if answered else "—",
                 " / ".join(f"{t:g} s: {at(r, t)}" for t in checkpoints) if r["method"] == "enmusubi" else "",
-                f"{r.get('peak_rss_total_gib', r['peak_rss_gib']):.2f} GiB",
+                f"{max(r.get('peak_rss_total_gib', 0.0), r['peak_rss_gib']):.2f} GiB",
             )
         )
     header = ("instance", "method", "limit", "took", "objective", "bound", "gap", "gap over time", "peak memory")
     notes = [
-        "Peak memory is the largest resident set of the run's process and its children (enmusubi's root-bound",
-        "process) sampled together; `took` is from the parsed problem to the result (enmusubi: compile, scoring,",
-        "model and search; generation not counted). A run still going at 1.5 x its limit + 60 s is killed.",
+        "Peak memory: the larger of the run's own peak resident set and the largest sum of its and its children's",
+        "(enmusubi's root-bound process) sampled every 0.5 s. `took` is from the parsed problem to the result",
+        "(enmusubi: compile, scoring, model, search, certificate; generating and parsing the instance not counted).",
+        "Gap over time comes from the same run's progress; — means no allocation yet (still compiling and scoring).",
+        "A run still going at 1.5 x its limit + 60 s is killed and shown as such.",
     ]
     return [
         "### Large problems (`benchmarks/scale.py`)",

@@ -122,7 +122,7 @@ def solve_large(
         assert deadline is not None
         root = RootBound(component, max(deadline - time.monotonic() - 1.0, 1.0), seed)
     try:
-        _search(component, best, deadline, stop, absolute_gap, seed, root)
+        _search(component, best, _Run(deadline, stop, absolute_gap, seed, root))
     finally:
         if root is not None:
             best.bound_by(root.close())
@@ -133,15 +133,19 @@ def solve_large(
     return ComponentOutcome(best.chosen, best.objective, bound, optimal, interrupted)
 
 
-def _search(
-    component: Component,
-    best: _Best,
-    deadline: float | None,
-    stop: StopFlag | None,
-    absolute_gap: float,
-    seed: int,
-    root: RootBound | None,
-) -> None:
+@dataclass(frozen=True)
+class _Run:
+    """What every phase of one search is given: when to end, the sub-MIPs' gap and seed, the root process."""
+
+    deadline: float | None
+    stop: StopFlag | None
+    absolute_gap: float
+    seed: int
+    root: RootBound | None
+
+
+def _search(component: Component, best: _Best, run: _Run) -> None:
+    deadline, stop, absolute_gap, seed, root = run.deadline, run.stop, run.absolute_gap, run.seed, run.root
     if _stopped(deadline, stop):
         return
     relaxed = Relaxation(component, stop, _share(deadline, LP_SHARE))
@@ -186,22 +190,14 @@ def _search(
     if root is not None:
         best.bound_by(root.poll())
     promising = _top(by_rc, support | best.chosen, max(PROMISING_SIZE, 4 * size))
-    _neighbourhoods(component, best, promising, x, rc, deadline, stop, absolute_gap, seed, root)
+    _neighbourhoods(component, best, promising, x, rc, run)
 
 
 def _neighbourhoods(
-    component: Component,
-    best: _Best,
-    promising: np.ndarray,
-    x: np.ndarray,
-    rc: np.ndarray,
-    deadline: float | None,
-    stop: StopFlag | None,
-    absolute_gap: float,
-    seed: int,
-    root: RootBound | None,
+    component: Component, best: _Best, promising: np.ndarray, x: np.ndarray, rc: np.ndarray, run: _Run
 ) -> None:
     """Large-neighbourhood search over the promising pairs (their sub-component; the rest stays at 0)."""
+    deadline, stop, absolute_gap, seed, root = run.deadline, run.stop, run.absolute_gap, run.seed, run.root
     sub = restricted(component, promising)
     incidence = Incidence.of(sub)
     rng = np.random.default_rng(seed)

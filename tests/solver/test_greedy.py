@@ -3,6 +3,8 @@ municipality in its equity pass, and the hint's pairs first."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -57,17 +59,7 @@ def test_equity_pass_serves_each_group_once_then_fills(
 ) -> None:
     rng = np.random.default_rng(seed)
     served_of = rng.integers(-1, groups, size=component.n_vars)
-    with_groups = Component(
-        pairs=component.pairs,
-        score=component.score,
-        capacity=component.capacity,
-        a_row=component.a_row,
-        a_col=component.a_col,
-        a_val=component.a_val,
-        served_of=served_of,
-        served_muni=np.arange(groups),
-        equity=equity,
-    )
+    with_groups = replace(component, served_of=served_of, served_muni=np.arange(groups), equity=equity)
     chosen = greedy(with_groups)
     assert is_feasible(with_groups, chosen)
     # A pair scoring <= 0 is only ever the one pair serving its group.
