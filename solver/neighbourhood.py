@@ -10,6 +10,7 @@ bound a bound of the component.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -119,6 +120,7 @@ def reoptimise(
     stop: StopFlag | None = None,
     absolute_gap: float = MIP_ABSOLUTE_GAP,
     seed: int = 0,
+    options: Mapping[str, bool | int | float | str] | None = None,
 ) -> Reoptimised:
     """The best allocation that keeps every variable outside `free` (indices; None = all) at its
     incumbent value, holds every `forced` variable and at least one of `one_of` (when given), by
@@ -126,7 +128,8 @@ def reoptimise(
 
     The incumbent must be feasible and hold the forced variables and one of `one_of`. With
     `one_of`, the optimum is the best of the optima with each of those pairs forced, so its
-    bound bounds all of them at once (solver/lock_search.py has the idea).
+    bound bounds all of them at once (solver/lock_search.py has the idea). `options` are HiGHS
+    options for this search (default: the engine's, highs_engine.START_HEURISTICS_OFF).
     """
     if component.n_served:
         raise ValueError("neighbourhoods do not model equity's served binaries")
@@ -136,7 +139,15 @@ def reoptimise(
     cols = np.arange(component.n_vars) if free is None else np.asarray(free, dtype=np.int64)
     sub, local_forced = _sub_component(component, incumbent, cols, forced, one_of)
     outcome = highs_engine.solve_component(
-        sub, incumbent[cols], remaining, seed, stop, None, absolute_gap, col_lower=local_forced
+        sub,
+        incumbent[cols],
+        remaining,
+        seed,
+        stop,
+        None,
+        absolute_gap,
+        highs_engine.START_HEURISTICS_OFF if options is None else options,
+        col_lower=local_forced,
     )
     chosen = incumbent.copy()
     if outcome.objective >= float(component.score[cols][incumbent[cols]].sum()) - 1e-12:
