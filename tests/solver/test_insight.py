@@ -3,6 +3,8 @@ checked against the engine's own solve with the pair locked; and the same answer
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -150,3 +152,53 @@ def test_with_equity_every_question_goes_to_the_engines_solve() -> None:
         truth = locked_optimum(kept.space, problem, kept.base, k, None)
         assert answer.method == "solve" and answer.exact
         assert answer.change == pytest.approx(truth.value - kept.base.objective, abs=kept.tolerance)
+
+
+def test_precompute_settles_every_pair_as_the_locked_solve_does() -> None:
+    """Several components; afterwards every pair left out is answered from memory, exactly."""
+    problem = parse_problem(generate_problem(120, 20, seed=3))
+    kept = Insight.of(problem, solve(problem))
+    assert len([c for c in kept.model.components if c.n_rows]) > 1
+    kept.precompute(StopFlag())
+    outside = np.flatnonzero(~kept.base.chosen & (kept.comp_of >= 0))
+    for k in outside.tolist():
+        answer = kept._exact[k]  # settled by the precompute, not by this question
+        truth = locked_optimum(kept.space, problem, kept.base, k, None)
+        assert answer.exact and truth.proven
+        assert answer.change == pytest.approx(truth.value - kept.base.objective, abs=kept.tolerance)
+
+
+def test_answers_do_not_depend_on_what_was_precomputed_or_asked_first() -> None:
+    problem = parse_problem(generate_problem(120, 20, seed=3))
+    result = solve(problem)
+    warm = Insight.of(problem, result)
+    warm.precompute(StopFlag())
+    for position in [p.id for p in problem.positions]:
+        asked = recommend(problem, position=position, k=3, insight=warm)
+        fresh = recommend(problem, position=position, k=3, result=result)
+        assert asked.model_dump() == fresh.model_dump()
+    for partner in [p.id for p in problem.partners[::7]]:
+        asked = recommend(problem, partner=partner, k=2, insight=warm)
+        fresh = recommend(problem, partner=partner, k=2, result=result)
+        assert asked.model_dump() == fresh.model_dump()
+        for candidate in asked.candidates:
+            why = explain(problem, partner, str(candidate.position), insight=warm)
+            assert why.objective_change == candidate.objective_change and why.displaces == candidate.displaces
+
+
+def test_precompute_yields_to_a_question_and_stops_when_asked(generated: Insight) -> None:
+    kept = Insight(generated.problem, generated.space, generated.base, generated.model)
+    stop = StopFlag()
+    worker = threading.Thread(target=kept.precompute, args=(stop,))
+    worker.start()
+    try:
+        outside = [int(k) for k in np.flatnonzero(~kept.base.chosen) if kept.comp_of[k] >= 0]
+        k = outside[-1]  # the last pair the precompute would reach
+        answer = kept.forced(k)
+        assert worker.is_alive(), "the question was answered while the precompute still had work"
+        alone = Insight(generated.problem, generated.space, generated.base, generated.model).forced(k)
+        assert answer.exact and answer.change == alone.change and np.array_equal(answer.chosen, alone.chosen)
+    finally:
+        stop.stop()
+        worker.join(timeout=60)
+    assert not worker.is_alive()
