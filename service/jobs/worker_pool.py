@@ -174,7 +174,9 @@ class WorkerPool:
             if self._waiting() >= self.queue_size:
                 raise QueueFullError(f"all {self.queue_size} places in the queue are taken")
             self._calls.append(job)
-            self._cond.notify()
+            # Every waiter: the monitor waits on this condition too, and woken alone it would leave the call
+            # to wait for a worker's next poll (a second by default on every recommend and explain).
+            self._cond.notify_all()
 
     @contextmanager
     def reserve(self) -> Iterator[Reservation]:
