@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -402,13 +402,14 @@ class Insight:
                 notes.append(f"{partner_id} -> {position_id} cannot be placed: {conflict}")
         return np.array(open_pool, dtype=np.int64), notes
 
-    def precompute(self, stop: StopFlag, k: int = TOP_K) -> int:
+    def precompute(self, stop: StopFlag, k: int = TOP_K, busy: Callable[[], bool] | None = None) -> int:
         """Settle in the background what the portal asks most: the top k of every position, then of
         every partner, then the change of every other pair left out of the optimum (explain), in that
         order. Each answer is the one a question would get (same steps, kept the same way).
 
-        Questions from outside go first: while one waits, the search under way is stopped and taken up
-        again after it. Returns how many items were settled; ends early when `stop` is set.
+        Questions from outside go first: while one waits (or while `busy()` says other work needs the
+        cores), the search under way is stopped and taken up again after. Returns how many items were
+        settled; ends early when `stop` is set.
         """
         if not self._components_hold or not self.base.proven:
             return 0  # each question is then a solve of its own: nothing worth holding a core for
@@ -416,9 +417,9 @@ class Insight:
         for kind, item in self._plan():
             while not stop.is_set():
                 with self._asked:
-                    while self._waiting and not stop.is_set():
+                    while (self._waiting or (busy is not None and busy())) and not stop.is_set():
                         self._asked.wait(0.2)
-                turn = _Turn(self, stop)
+                turn = _Turn(self, stop, busy)
                 with self.lock:
                     if self._waiting:
                         continue
@@ -497,16 +498,17 @@ class Insight:
 
 
 class _Turn:
-    """The precompute's stop flag: set by its own stop, or while a question from outside waits."""
+    """The precompute's stop flag: set by its own stop, or while a question from outside waits (or
+    other work is busy)."""
 
-    def __init__(self, insight: Insight, stop: StopFlag) -> None:
-        self.insight, self.stop = insight, stop
+    def __init__(self, insight: Insight, stop: StopFlag, busy: Callable[[], bool] | None = None) -> None:
+        self.insight, self.stop, self.busy = insight, stop, busy
         self.yielded = False
 
     def is_set(self) -> bool:
         if self.stop.is_set():
             return True
-        if self.insight._waiting:
+        if self.insight._waiting or (self.busy is not None and self.busy()):
             self.yielded = True
         return self.yielded
 

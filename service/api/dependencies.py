@@ -97,7 +97,9 @@ class Service:
             options=options,
             on_done=self._after_run,
         )
-        self.insights = InsightCache(settings.insight_cache_bytes, precompute=settings.insight_precompute)
+        self.insights = InsightCache(
+            settings.insight_cache_bytes, precompute=settings.insight_precompute, busy=self.pool.busy
+        )
         self._decoding: asyncio.Semaphore | None = None  # made on the event loop, at first use
 
     def start(self) -> None:

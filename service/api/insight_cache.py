@@ -6,8 +6,8 @@ proven base is kept, so nothing unproven is served twice.
 
 With `precompute`, one background thread settles what the portal asks most of every problem
 kept (Insight.precompute: the top k of every position and partner, then every pair), one problem
-at a time, newest first; it yields to questions, and stops when its problem leaves the cache or
-the cache is closed. A question answered from there is a lookup.
+at a time, newest first; it yields to questions and to other work (`busy`), and stops when its
+problem leaves the cache or the cache is closed. A question answered from there is a lookup.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 from enmusubi.solver.insight import Insight
 from enmusubi.solver.outcome import StopFlag
@@ -23,9 +24,10 @@ log = logging.getLogger(__name__)
 
 
 class InsightCache:
-    def __init__(self, max_bytes: int, precompute: bool = False) -> None:
+    def __init__(self, max_bytes: int, precompute: bool = False, busy: Callable[[], bool] | None = None) -> None:
         self.max_bytes = max_bytes
         self.precompute = precompute
+        self._busy = busy  # other work needs the cores (the worker pool's): the precompute waits meanwhile
         self._entries: OrderedDict[str, Insight] = OrderedDict()  # digest -> insight, oldest first
         self._runs: dict[str, str] = {}  # run id -> digest
         self._sizes: dict[str, int] = {}
@@ -115,7 +117,7 @@ class InsightCache:
                 stop = self._stops[digest] = StopFlag()
                 self._done.add(digest)
             try:
-                insight.precompute(stop)
+                insight.precompute(stop, busy=self._busy)
             except Exception:  # a convenience: questions are still answered the ordinary way
                 log.exception("precompute of problem %s failed", digest[:12])
             with self._lock:

@@ -224,6 +224,11 @@ class WorkerPool:
         with self._cond:
             return {j.claim.run_id: j.claim.attempt for j in self._running.values() if j.claim is not None}
 
+    def busy(self) -> bool:
+        """Some job is running or waiting here (no database read: cheap enough to poll from a search)."""
+        with self._cond:
+            return bool(self._running or self._calls)
+
     def load(self) -> dict[str, int]:
         try:
             queued_runs = self.store.queued_count()

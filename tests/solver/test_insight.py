@@ -4,6 +4,7 @@ checked against the engine's own solve with the pair locked; and the same answer
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -198,6 +199,26 @@ def test_precompute_yields_to_a_question_and_stops_when_asked(generated: Insight
         assert worker.is_alive(), "the question was answered while the precompute still had work"
         alone = Insight(generated.problem, generated.space, generated.base, generated.model).forced(k)
         assert answer.exact and answer.change == alone.change and np.array_equal(answer.chosen, alone.chosen)
+    finally:
+        stop.stop()
+        worker.join(timeout=60)
+    assert not worker.is_alive()
+
+
+def test_precompute_waits_while_other_work_is_busy(generated: Insight) -> None:
+    kept = Insight(generated.problem, generated.space, generated.base, generated.model)
+    stop, busy = StopFlag(), threading.Event()
+    busy.set()
+    worker = threading.Thread(target=kept.precompute, args=(stop,), kwargs={"busy": busy.is_set})
+    worker.start()
+    try:
+        time.sleep(0.5)
+        assert not kept._exact and not kept._kept_top, "nothing is settled while the cores are wanted"
+        busy.clear()
+        deadline = time.monotonic() + 60  # a guard against hangs, not a speed target
+        while not kept._kept_top:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
     finally:
         stop.stop()
         worker.join(timeout=60)
