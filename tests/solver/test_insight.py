@@ -22,6 +22,7 @@ from enmusubi.solver.outcome import StopFlag
 from enmusubi.solver.recommend import recommend
 from enmusubi.solver.relaxation import Relaxation
 from enmusubi.solver.repair import repair
+from tests import reference
 
 
 @pytest.fixture(scope="module")
@@ -223,3 +224,18 @@ def test_precompute_waits_while_other_work_is_busy(generated: Insight) -> None:
         stop.stop()
         worker.join(timeout=60)
     assert not worker.is_alive()
+
+
+def test_precomputed_changes_match_the_independent_reference_model() -> None:
+    """tests/reference.py shares no code with the engine: its optimum with the lock added, minus its optimum."""
+    document = generate_problem(120, 20, seed=3)
+    problem = parse_problem(document)
+    kept = Insight.of(problem, solve(problem))
+    kept.precompute(StopFlag())
+    base, _ = reference.mip_optimum(document)
+    outside = np.flatnonzero(~kept.base.chosen & (kept.comp_of >= 0))
+    for k in outside[:: max(1, len(outside) // 8)].tolist():
+        partner_id, position_id = kept.space.ids(k)
+        locked = {**document, "locks": [*document.get("locks", []), {"partner": partner_id, "position": position_id}]}
+        value, _ = reference.mip_optimum(locked)
+        assert kept._exact[k].change == pytest.approx(value - base, abs=kept.tolerance)
