@@ -326,9 +326,10 @@ def _insight(d: dict[str, Any]) -> list[str]:
             ),
         ]
         precompute = (
-            f" The service precomputed the run's answers in {run['precompute_s']:.0f} s after it was stored "
-            f"({run['precomputed_exact_pairs']} pairs exact)."
-            if "precompute_s" in run
+            f" Precomputing the {run['precompute_items']} items these questions need (their pools and pairs, of the "
+            f"{run['full_plan_items']} the service settles per problem once a run is stored) took "
+            f"{run['precompute_s']:.0f} s ({run['precomputed_exact_pairs']} pairs exact)."
+            if "precompute_items" in run
             else ""
         )
         out += [

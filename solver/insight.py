@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -52,6 +52,7 @@ PROOF_OPTIONS: dict[str, bool | int | float | str] = {
     "mip_heuristic_effort": 0.0,
     "mip_heuristic_run_rens": False,
 }
+Item = tuple[str, np.ndarray]  # ("top", a pool of candidates) or ("pair", [a candidate]): what precompute settles
 TOP_K = 5  # the k precomputed for every position and partner (recommend's default)
 
 
@@ -402,19 +403,26 @@ class Insight:
                 notes.append(f"{partner_id} -> {position_id} cannot be placed: {conflict}")
         return np.array(open_pool, dtype=np.int64), notes
 
-    def precompute(self, stop: StopFlag, k: int = TOP_K, busy: Callable[[], bool] | None = None) -> int:
+    def precompute(
+        self,
+        stop: StopFlag,
+        k: int = TOP_K,
+        busy: Callable[[], bool] | None = None,
+        plan: Iterable[Item] | None = None,
+    ) -> int:
         """Settle in the background what the portal asks most: the top k of every position, then of
         every partner, then the change of every other pair left out of the optimum (explain), in that
         order. Each answer is the one a question would get (same steps, kept the same way).
 
         Questions from outside go first: while one waits (or while `busy()` says other work needs the
         cores), the search under way is stopped and taken up again after. Returns how many items were
-        settled; ends early when `stop` is set.
+        settled; ends early when `stop` is set. `plan` replaces the default order (`plan()`): items
+        ("top", pool) and ("pair", [candidate]).
         """
         if not self._components_hold or not self.base.proven:
             return 0  # each question is then a solve of its own: nothing worth holding a core for
         settled = 0
-        for kind, item in self._plan():
+        for kind, item in self.plan() if plan is None else plan:
             while not stop.is_set():
                 with self._asked:
                     while (self._waiting or (busy is not None and busy())) and not stop.is_set():
@@ -435,7 +443,7 @@ class Insight:
         log.info("insight %s: %d answer(s) precomputed", self.digest[:12], settled)
         return settled
 
-    def _plan(self) -> Iterator[tuple[str, np.ndarray]]:
+    def plan(self) -> Iterator[Item]:
         """What `precompute` settles, most asked first: position pools, partner pools, single pairs."""
         data, cands = self.space.data, self.space.cands
         with_pairs = np.zeros(data.n_positions, dtype=bool)
