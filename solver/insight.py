@@ -505,16 +505,17 @@ class Insight:
         return (-round(value, 9), -float(self.space.cands.score[f.candidate]), partner_id, position_id)
 
 
-class _Turn:
+class _Turn(StopFlag):
     """The precompute's stop flag: set by its own stop, or while a question from outside waits (or
     other work is busy)."""
 
     def __init__(self, insight: Insight, stop: StopFlag, busy: Callable[[], bool] | None = None) -> None:
-        self.insight, self.stop, self.busy = insight, stop, busy
+        super().__init__()
+        self.insight, self.outer, self.busy = insight, stop, busy
         self.yielded = False
 
     def is_set(self) -> bool:
-        if self.stop.is_set():
+        if self.outer.is_set() or super().is_set():
             return True
         if self.insight._waiting or (self.busy is not None and self.busy()):
             self.yielded = True
