@@ -15,7 +15,6 @@ and presolve off). Every run must reach the same optimum within the spec's toler
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -23,7 +22,7 @@ from typing import Any
 import highspy
 import numpy as np
 
-from benchmarks.common import SEED, write
+from benchmarks.common import SEED, size_parser, write
 from enmusubi.scenarios.generator import generate_problem
 from enmusubi.solver import highs_engine, parse_problem, solve
 from enmusubi.solver.insight import NEIGHBOURHOOD_SIZE, PROOF_OPTIONS, Insight
@@ -142,18 +141,14 @@ def run(partners: int, positions: int, n_pairs: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", default="900x150")
+    parser = size_parser(__doc__ or "")
     parser.add_argument("--pairs", type=int, default=20)
     args = parser.parse_args()
-    partners, positions = (int(x) for x in args.size.split("x"))
+    partners, positions = args.size
+    command = f"python -m benchmarks.insight_proofs --size {partners}x{positions} --pairs {args.pairs}"
     figures = run(partners, positions, args.pairs)
-    path = write(
-        "insight_proofs",
-        {**figures, "command": f"python -m benchmarks.insight_proofs --size {args.size} --pairs {args.pairs}"},
-    )
     print({k: v for k, v in figures.items() if k != "per_pair"})
-    print(f"wrote {path}")
+    print(f"wrote {write('insight_proofs', {**figures, 'command': command})}")
 
 
 if __name__ == "__main__":

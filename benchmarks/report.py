@@ -37,6 +37,11 @@ def _machine(figures: dict[str, Any]) -> str:
     )
 
 
+def _section(title: str, figures: dict[str, Any], text: str, rows: list[str]) -> list[str]:
+    """A section of one paragraph and one table: title, machine, text, table."""
+    return [title, "", _machine(figures), "", text, "", *rows]
+
+
 def _s(seconds: float) -> str:
     return f"{seconds:.2f} s"
 
@@ -357,20 +362,17 @@ def _insight_proofs(d: dict[str, Any]) -> list[str]:
         for k, v in d["proofs"].items()
     ]
     comp = d["component"]
-    return [
+    return _section(
         "### Proving one forced pair (`benchmarks/insight_proofs.py`)",
-        "",
-        _machine(d),
-        "",
+        d,
         f"{d['size']} (seed {d['seed']}), one component of {comp['variables']:,} variables and {comp['rows']:,} rows "
         f"(cold solve {d['cold_solve_s']:.2f} s); base LP gap {d['lp_gap_of_the_base']:.3f} against a tolerance of "
         f"{d['tolerance']:g}. Of {d['pairs']} random pairs left out: the repair was exact for {d['repair_exact']}, "
         f"the neighbourhood for {d['neighbourhood_exact']}, the LP bound closed for {d['lp_closes']}; reduced-cost "
         f"fixing from the base LP would fix {d['reduced_cost_fixable_median']} variables (median). HiGHS's proof "
         "of the optimum with the pair locked:",
-        "",
-        *table(("start and settings", "p50", "p95", "max"), rows, "lrrr"),
-    ]
+        table(("start and settings", "p50", "p95", "max"), rows, "lrrr"),
+    )
 
 
 def _whatif(d: dict[str, Any]) -> list[str]:
@@ -378,18 +380,15 @@ def _whatif(d: dict[str, Any]) -> list[str]:
         (v["variant"], _s(v["from_base_s"]), _s(v["cold_s"]), f"{100 * v['share_of_base_cold']:.0f} %")
         for v in d["variants"]
     ]
-    return [
+    return _section(
         "### What-if variants (`benchmarks/whatif.py`)",
-        "",
-        _machine(d),
-        "",
+        d,
         f"{d['size']} (seed {d['seed']}): a cold solve of the base takes {_s(d['cold_solve_s'])} (median of 3). "
         f"A variant solved from the base's allocation (as scenarios/run.py does) takes a median "
         f"{100 * d['share_median']:.0f} % of that (at most {100 * d['share_max']:.0f} %); every objective equals "
         "the variant's own cold solve within the tolerance.",
-        "",
-        *table(("variant", "from the base", "cold", "of the base's cold solve"), rows, "lrrr"),
-    ]
+        table(("variant", "from the base", "cold", "of the base's cold solve"), rows, "lrrr"),
+    )
 
 
 def _scale(d: dict[str, Any]) -> list[str]:

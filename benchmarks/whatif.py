@@ -9,13 +9,12 @@ Every variant's objective must equal its cold solve's within the spec's toleranc
 
 from __future__ import annotations
 
-import argparse
 import copy
 import statistics
 import time
 from typing import Any
 
-from benchmarks.common import SEED, write
+from benchmarks.common import SEED, size_parser, write
 from enmusubi.scenarios.generator import generate_problem
 from enmusubi.solver import parse_problem, solve
 from enmusubi.solver.tolerances import optimality_tolerance
@@ -82,14 +81,12 @@ def run(partners: int, positions: int, each: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", default="900x150")
-    parser.add_argument("--each", type=int, default=3)
+    parser = size_parser(__doc__ or "")
+    parser.add_argument("--each", type=int, default=3, help="partners removed, budgets raised and budgets cut")
     args = parser.parse_args()
-    partners, positions = (int(x) for x in args.size.split("x"))
-    figures = run(partners, positions, args.each)
-    path = write("whatif", {**figures, "command": f"python -m benchmarks.whatif --size {args.size} --each {args.each}"})
-    print(f"wrote {path}")
+    figures = run(*args.size, args.each)
+    command = "python -m benchmarks.whatif --size {}x{} --each {}".format(*args.size, args.each)
+    print(f"wrote {write('whatif', {**figures, 'command': command})}")
 
 
 if __name__ == "__main__":

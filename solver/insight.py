@@ -301,13 +301,9 @@ class Insight:
             return self._top_of(pool, k, deadline, stop, progress)
 
     def _top_of(
-        self,
-        pool: np.ndarray,
-        k: int,
-        deadline: float | None = None,
-        stop: StopFlag | None = None,
-        progress: ProgressCallback | None = None,
+        self, pool: np.ndarray, k: int, deadline: float | None, stop: StopFlag | None, progress: ProgressCallback | None
     ) -> tuple[list[Forced], bool]:
+        """`_top`, or the complete answer kept for this pool (any smaller k is its first k)."""
         key = np.asarray(pool, dtype=np.int64).tobytes()
         with self.lock:
             kept = self._kept_top.get(key)
@@ -319,12 +315,7 @@ class Insight:
             return found, complete
 
     def _top(
-        self,
-        pool: np.ndarray,
-        k: int,
-        deadline: float | None = None,
-        stop: StopFlag | None = None,
-        progress: ProgressCallback | None = None,
+        self, pool: np.ndarray, k: int, deadline: float | None, stop: StopFlag | None, progress: ProgressCallback | None
     ) -> tuple[list[Forced], bool]:
         """The k candidates of `pool` whose locking keeps the optimum highest, best first (ties: the
         higher pair score, then the ids), and whether every answer is exact.
@@ -432,7 +423,7 @@ class Insight:
                     if self._waiting:
                         continue
                     if kind == "top":
-                        done = self._top_of(item, k, None, turn)[1]
+                        done = self._top_of(item, k, None, turn, None)[1]
                     else:
                         done = self._forced(int(item[0]), None, turn).exact
                 if done or not turn.yielded:
