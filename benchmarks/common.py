@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
@@ -43,6 +44,19 @@ def machine() -> dict[str, Any]:
         "load_average": os.getloadavg(),
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
+
+
+def size(text: str) -> tuple[int, int]:
+    """A problem size as the command lines give it: PARTNERSxPOSITIONS (argparse `type=`)."""
+    partners, positions = (int(x) for x in text.split("x"))
+    return partners, positions
+
+
+def size_parser(doc: str, default: str = "900x150") -> argparse.ArgumentParser:
+    """A benchmark's command line with --size PARTNERSxPOSITIONS (parsed to a pair of ints)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--size", default=size(default), type=size)
+    return parser
 
 
 def write(name: str, figures: dict[str, Any]) -> Path:

@@ -38,6 +38,11 @@ def _machine(figures: dict[str, Any]) -> str:
     )
 
 
+def _section(title: str, figures: dict[str, Any], text: str, rows: list[str]) -> list[str]:
+    """A section of one paragraph and one table: title, machine, text, table."""
+    return [title, "", _machine(figures), "", text, "", *rows]
+
+
 def _s(seconds: float) -> str:
     return f"{seconds:.2f} s"
 
@@ -304,27 +309,87 @@ def _sweep_replicas(d: dict[str, Any]) -> list[str]:
 
 def _insight(d: dict[str, Any]) -> list[str]:
     def ms(figures: dict[str, Any]) -> tuple[str, str]:
-        return (f"{figures['p50_ms'] / 1e3:.2f} s", f"{figures['p95_ms'] / 1e3:.2f} s")
+        return (f"{figures['p50_ms'] / 1e3:.3f} s", f"{figures['p95_ms'] / 1e3:.3f} s")
 
     out = ["### Recommend and explain (`benchmarks/insight.py`)", "", _machine(d), ""]
     for run in d["runs"]:
+        live = run.get("live_questions")
         rows = [
-            ("recommend, warm through the API", *ms(run["warm_api_recommend"])),
-            ("explain, warm through the API", *ms(run["warm_api_explain"])),
+            ("recommend, warm through the API (precomputed)", *ms(run["warm_api_recommend"])),
+            ("explain, warm through the API (precomputed)", *ms(run["warm_api_explain"])),
+        ]
+        if live is not None:
+            rows += [
+                (f"recommend, live through the API (kept run, {live} questions)", *ms(run["live_api_recommend"])),
+                (f"explain, live through the API ({live} questions)", *ms(run["live_api_explain"])),
+            ]
+        rows += [
             ("recommend, cold (library, from the result)", *ms(run["cold_recommend"])),
             ("explain, cold", *ms(run["cold_explain"])),
-            ("recommend, old method (one locked solve per candidate)", *ms(run["old_recommend"])),
+            (
+                f"recommend, old method (one locked solve per candidate, {run['old_questions']} questions)",
+                *ms(run["old_recommend"]),
+            ),
         ]
+        precompute = (
+            f" Precomputing the {run['precompute_items']} items these questions need (their pools and pairs, of the "
+            f"{run['full_plan_items']} the service settles per problem once a run is stored) took "
+            f"{run['precompute_s']:.0f} s ({run['precomputed_exact_pairs']} pairs exact)."
+            if "precompute_items" in run
+            else ""
+        )
         out += [
             f"{run['size']} (seed {run['seed']}), {run['questions']} questions, k = 5; "
             f"{run['changes_checked_against_old']} objective changes equal to the old method's within "
-            f"{run['tolerance']:g}; old / warm {run['speedup_warm_recommend_vs_old_same_questions']}×, "
-            f"old / cold {run['speedup_cold_recommend_vs_old_same_questions']}×.",
+            f"{run['tolerance']:g}; old / warm {run['speedup_warm_recommend_vs_old_same_questions']}× "
+            f"on the same questions.{precompute}",
             "",
             *table(("question", "p50", "p95"), rows, "lrr"),
             "",
         ]
     return out
+
+
+def _insight_proofs(d: dict[str, Any]) -> list[str]:
+    names = {
+        "from_neighbourhood_engine_options": "from the neighbourhood's allocation, engine options",
+        "from_neighbourhood_proof_options": "from the neighbourhood's allocation, PROOF_OPTIONS",
+        "oracle_engine_options": "from the forced optimum (oracle), engine options",
+        "oracle_proof_options": "from the forced optimum (oracle), PROOF_OPTIONS",
+        "oracle_fastest": "from the forced optimum (oracle), heuristics and presolve off",
+    }
+    rows = [
+        (names.get(k, k), f"{v['p50_s']:.2f} s", f"{v['p95_s']:.2f} s", f"{v['max_s']:.2f} s")
+        for k, v in d["proofs"].items()
+    ]
+    comp = d["component"]
+    return _section(
+        "### Proving one forced pair (`benchmarks/insight_proofs.py`)",
+        d,
+        f"{d['size']} (seed {d['seed']}), one component of {comp['variables']:,} variables and {comp['rows']:,} rows "
+        f"(cold solve {d['cold_solve_s']:.2f} s); base LP gap {d['lp_gap_of_the_base']:.3f} against a tolerance of "
+        f"{d['tolerance']:g}. Of {d['pairs']} random pairs left out: the repair was exact for {d['repair_exact']}, "
+        f"the neighbourhood for {d['neighbourhood_exact']}, the LP bound closed for {d['lp_closes']}; reduced-cost "
+        f"fixing from the base LP would fix {d['reduced_cost_fixable_median']} variables (median). HiGHS's proof "
+        "of the optimum with the pair locked:",
+        table(("start and settings", "p50", "p95", "max"), rows, "lrrr"),
+    )
+
+
+def _whatif(d: dict[str, Any]) -> list[str]:
+    rows = [
+        (v["variant"], _s(v["from_base_s"]), _s(v["cold_s"]), f"{100 * v['share_of_base_cold']:.0f} %")
+        for v in d["variants"]
+    ]
+    return _section(
+        "### What-if variants (`benchmarks/whatif.py`)",
+        d,
+        f"{d['size']} (seed {d['seed']}): a cold solve of the base takes {_s(d['cold_solve_s'])} (median of 3). "
+        f"A variant solved from the base's allocation (as scenarios/run.py does) takes a median "
+        f"{100 * d['share_median']:.0f} % of that (at most {100 * d['share_max']:.0f} %); every objective equals "
+        "the variant's own cold solve within the tolerance.",
+        table(("variant", "from the base", "cold", "of the base's cold solve"), rows, "lrrr"),
+    )
 
 
 def _scale(d: dict[str, Any]) -> list[str]:
@@ -380,6 +445,8 @@ SECTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], list[str]]], ...] = (
     ("fuzz", "fuzz", _fuzz),
     ("sweep_replicas", "sweep_replicas", _sweep_replicas),
     ("insight", "insight", _insight),
+    ("insight_proofs", "insight_proofs", _insight_proofs),
+    ("whatif", "whatif", _whatif),
     ("scale", "scale", _scale),
 )
 

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Memory for problems kept compiled, solved and relaxed for recommend and explain (0 = none).",
     )
+    insight_precompute: bool = Field(
+        True,
+        description="Settle in the background, for every problem kept for recommend and explain (a run once done), "
+        "the top 5 of every position and partner, then every pair: those questions are then answered from memory. "
+        "It yields to questions, one problem at a time.",
+    )
     max_concurrent_decodes: int = Field(
         2,
         ge=1,

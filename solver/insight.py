@@ -19,11 +19,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 
 from enmusubi.solver.certify import certify
+from enmusubi.solver.highs_engine import START_HEURISTICS_OFF
 from enmusubi.solver.lock_search import Base, PairSpace, base_allocation, locked_optimum
 from enmusubi.solver.model import AssignmentModel, build_model
 from enmusubi.solver.neighbourhood import Incidence, around, reoptimise
@@ -39,6 +42,18 @@ log = logging.getLogger(__name__)
 
 NEIGHBOURHOOD_SIZE = 400  # variables re-optimised around a forced pair before the whole component
 NEIGHBOURHOOD_SECONDS = 1.0
+# A whole-component MIP here starts from the neighbourhood's allocation, which is usually optimal or
+# nearly: HiGHS's root heuristics (RENS, the effort-driven ones) then only cost time, while RINS still
+# finds the last improvement when there is one. On 20 forced pairs of the generated 900 x 150 problem
+# (seed 7) this took the proofs from p50 1.87 s / p95 2.90 s to 1.32 s / 1.82 s, same answers
+# (benchmarks/results/insight_proofs.json, `python -m benchmarks.insight_proofs`).
+PROOF_OPTIONS: dict[str, bool | int | float | str] = {
+    **START_HEURISTICS_OFF,
+    "mip_heuristic_effort": 0.0,
+    "mip_heuristic_run_rens": False,
+}
+Item = tuple[str, np.ndarray]  # ("top", a pool of candidates) or ("pair", [a candidate]): what precompute settles
+TOP_K = 5  # the k precomputed for every position and partner (recommend's default)
 
 
 @dataclass(frozen=True)
@@ -79,7 +94,12 @@ class Insight:
         self._exact: dict[int, Forced] = {}
         self._local: dict[int, Forced] = {}  # neighbourhood answers, kept
         self._upper: dict[int, float] = {}  # component optimum with the pair locked is at most this
+        self._kept_top: dict[bytes, tuple[int, list[Forced]]] = {}  # a pool's complete, exact top k, kept
         self.lock = threading.RLock()
+        # Questions asked from outside (explain, recommend) go before the background precompute: while
+        # one waits, the precompute's search is stopped and it waits its turn.
+        self._asked = threading.Condition()
+        self._waiting = 0
 
     @classmethod
     def of(
@@ -126,8 +146,35 @@ class Insight:
             self._relaxation[c] = relaxed
         return relaxed
 
+    @contextmanager
+    def _asking(self) -> Iterator[None]:
+        """A question from outside: it holds the insight, and the background precompute yields to it."""
+        with self._asked:
+            self._waiting += 1
+        try:
+            with self.lock:
+                yield
+        finally:
+            with self._asked:
+                self._waiting -= 1
+                self._asked.notify_all()
+
     def bounds(self, k: int, deadline: float | None = None, stop: StopFlag | None = None) -> Forced:
         """The cheap answer for candidate k: repair and LP bound only (steps 1 and 2)."""
+        with self._asking():
+            return self._bounds(k, deadline, stop)
+
+    def forced(self, k: int, deadline: float | None = None, stop: StopFlag | None = None) -> Forced:
+        """The objective change of locking candidate k, exact unless the deadline or a stop cut it short.
+
+        The allocation given is path-independent: the repaired one when the LP proves it, else the
+        neighbourhood's when it is within the tolerance of the optimum, else the component MIP's
+        (started from the neighbourhood's). Bounds learnt elsewhere (`top`) only save the proof.
+        """
+        with self._asking():
+            return self._forced(k, deadline, stop)
+
+    def _bounds(self, k: int, deadline: float | None = None, stop: StopFlag | None = None) -> Forced:
         with self.lock:
             if k in self._exact:
                 return self._exact[k]
@@ -144,15 +191,9 @@ class Insight:
             high = self.relaxation(c, deadline, stop).forced_bound(v, stop, deadline)
             return self._answer(k, c, best, high, "repair")
 
-    def forced(self, k: int, deadline: float | None = None, stop: StopFlag | None = None) -> Forced:
-        """The objective change of locking candidate k, exact unless the deadline or a stop cut it short.
-
-        The allocation given is path-independent: the repaired one when the LP proves it, else the
-        neighbourhood's when it is within the tolerance of the optimum, else the component MIP's
-        (started from the neighbourhood's). Bounds learnt elsewhere (`top`) only save the proof.
-        """
+    def _forced(self, k: int, deadline: float | None = None, stop: StopFlag | None = None) -> Forced:
         with self.lock:
-            first = self.bounds(k, deadline, stop)
+            first = self._bounds(k, deadline, stop)
             if first.exact:
                 return first
             c = int(self.comp_of[k])
@@ -175,6 +216,7 @@ class Insight:
                 deadline=deadline,
                 stop=stop,
                 absolute_gap=0.5 * self.tolerance,
+                options=PROOF_OPTIONS,
             )
             high = min(high, whole.bound)
             if whole.objective <= local.change + base_value + self.tolerance:
@@ -252,6 +294,29 @@ class Insight:
         stop: StopFlag | None = None,
         progress: ProgressCallback | None = None,
     ) -> tuple[list[Forced], bool]:
+        """The k candidates of `pool` whose locking keeps the optimum highest, best first, and whether
+        every answer is exact: `_top`, or a complete answer kept from before (by a question or the
+        precompute), whose first k are the answer for any smaller k."""
+        with self._asking():
+            return self._top_of(pool, k, deadline, stop, progress)
+
+    def _top_of(
+        self, pool: np.ndarray, k: int, deadline: float | None, stop: StopFlag | None, progress: ProgressCallback | None
+    ) -> tuple[list[Forced], bool]:
+        """`_top`, or the complete answer kept for this pool (any smaller k is its first k)."""
+        key = np.asarray(pool, dtype=np.int64).tobytes()
+        with self.lock:
+            kept = self._kept_top.get(key)
+            if kept is not None and kept[0] >= k:
+                return kept[1][:k], True
+            found, complete = self._top(pool, k, deadline, stop, progress)
+            if complete:
+                self._kept_top[key] = (k, found)
+            return found, complete
+
+    def _top(
+        self, pool: np.ndarray, k: int, deadline: float | None, stop: StopFlag | None, progress: ProgressCallback | None
+    ) -> tuple[list[Forced], bool]:
         """The k candidates of `pool` whose locking keeps the optimum highest, best first (ties: the
         higher pair score, then the ids), and whether every answer is exact.
 
@@ -269,7 +334,7 @@ class Insight:
                 if _time_is_up(deadline, stop):
                     known[int(candidate)] = Forced(int(candidate), -np.inf, np.inf, self.base.chosen, False, "")
                 else:
-                    known[int(candidate)] = self.bounds(int(candidate), deadline, stop)
+                    known[int(candidate)] = self._bounds(int(candidate), deadline, stop)
             # Neighbourhood answers are near-exact lower bounds for little: they raise the k-th best
             # lower bound (so fewer candidates stay open) and give the MIPs below their start.
             for f in self._open(known, k):
@@ -297,7 +362,7 @@ class Insight:
                 lead = min(open_, key=lambda f: self._rank(f, upper=True))
                 c = int(self.comp_of[lead.candidate])
                 if c < 0 or not self._components_hold:
-                    known[lead.candidate] = self.forced(lead.candidate, deadline, stop)
+                    known[lead.candidate] = self._forced(lead.candidate, deadline, stop)
                     complete &= known[lead.candidate].exact
                     continue
                 group = [f for f in open_ if int(self.comp_of[f.candidate]) == c]
@@ -309,6 +374,79 @@ class Insight:
                 key=lambda f: self._rank(f, upper=False),
             )
             return chosen[:k], complete
+
+    def pool(self, position: str | None = None, partner: str | None = None) -> tuple[np.ndarray, list[str]]:
+        """The candidates recommend ranks for a position (or a partner): its eligible pairs that can be
+        locked with the problem's locks, and a note for each that cannot."""
+        space, cands = self.space, self.space.cands
+        if position is not None:
+            members = np.flatnonzero(cands.position == space.position_of(position))
+        else:
+            members = np.flatnonzero(cands.partner == space.partner_of(str(partner)))
+        notes: list[str] = []
+        open_pool: list[int] = []
+        for c in members.tolist():
+            conflict = None if self.base.chosen[c] else space.lock_conflict(c)
+            if conflict is None:
+                open_pool.append(c)
+            else:
+                partner_id, position_id = space.ids(c)
+                notes.append(f"{partner_id} -> {position_id} cannot be placed: {conflict}")
+        return np.array(open_pool, dtype=np.int64), notes
+
+    def precompute(
+        self,
+        stop: StopFlag,
+        k: int = TOP_K,
+        busy: Callable[[], bool] | None = None,
+        plan: Iterable[Item] | None = None,
+    ) -> int:
+        """Settle in the background what the portal asks most: the top k of every position, then of
+        every partner, then the change of every other pair left out of the optimum (explain), in that
+        order. Each answer is the one a question would get (same steps, kept the same way).
+
+        Questions from outside go first: while one waits (or while `busy()` says other work needs the
+        cores), the search under way is stopped and taken up again after. Returns how many items were
+        settled; ends early when `stop` is set. `plan` replaces the default order (`plan()`): items
+        ("top", pool) and ("pair", [candidate]).
+        """
+        if not self._components_hold or not self.base.proven:
+            return 0  # each question is then a solve of its own: nothing worth holding a core for
+        settled = 0
+        for kind, item in self.plan() if plan is None else plan:
+            while not stop.is_set():
+                with self._asked:
+                    while (self._waiting or (busy is not None and busy())) and not stop.is_set():
+                        self._asked.wait(0.2)
+                turn = _Turn(self, stop, busy)
+                with self.lock:
+                    if self._waiting:
+                        continue
+                    if kind == "top":
+                        done = self._top_of(item, k, None, turn, None)[1]
+                    else:
+                        done = self._forced(int(item[0]), None, turn).exact
+                if done or not turn.yielded:
+                    settled += int(done)
+                    break
+            if stop.is_set():
+                break
+        log.info("insight %s: %d answer(s) precomputed", self.digest[:12], settled)
+        return settled
+
+    def plan(self) -> Iterator[Item]:
+        """What `precompute` settles, most asked first: position pools, partner pools, single pairs."""
+        data, cands = self.space.data, self.space.cands
+        with_pairs = np.zeros(data.n_positions, dtype=bool)
+        with_pairs[cands.position] = True
+        for j in np.flatnonzero(with_pairs).tolist():
+            yield "top", self.pool(position=data.position_ids[j])[0]
+        with_pairs = np.zeros(data.n_partners, dtype=bool)
+        with_pairs[cands.partner] = True
+        for i in np.flatnonzero(with_pairs).tolist():
+            yield "top", self.pool(partner=data.partner_ids[i])[0]
+        for c in np.flatnonzero(~self.base.chosen & (self.comp_of >= 0)).tolist():
+            yield "pair", np.array([c])
 
     def _open(self, known: dict[int, Forced], k: int) -> list[Forced]:
         """The candidates still able to enter the k best: not exact, upper bound at least the k-th best
@@ -337,6 +475,7 @@ class Insight:
             deadline=deadline,
             stop=stop,
             absolute_gap=0.5 * self.tolerance,
+            options=PROOF_OPTIONS,
         )
         for f in group:
             self._upper[f.candidate] = min(self._upper.get(f.candidate, np.inf), best.bound)
@@ -347,7 +486,7 @@ class Insight:
         settled = True
         for f in group:
             if best.chosen[int(self.local_of[f.candidate])]:
-                known[f.candidate] = self.forced(f.candidate, deadline, stop)
+                known[f.candidate] = self._forced(f.candidate, deadline, stop)
                 settled &= known[f.candidate].exact
         return settled
 
@@ -355,6 +494,23 @@ class Insight:
         partner_id, position_id = self.space.ids(f.candidate)
         value = f.change_upper if upper else f.change
         return (-round(value, 9), -float(self.space.cands.score[f.candidate]), partner_id, position_id)
+
+
+class _Turn(StopFlag):
+    """The precompute's stop flag: set by its own stop, or while a question from outside waits (or
+    other work is busy)."""
+
+    def __init__(self, insight: Insight, stop: StopFlag, busy: Callable[[], bool] | None = None) -> None:
+        super().__init__()
+        self.insight, self.outer, self.busy = insight, stop, busy
+        self.yielded = False
+
+    def is_set(self) -> bool:
+        if self.outer.is_set() or super().is_set():
+            return True
+        if self.insight._waiting or (self.busy is not None and self.busy()):
+            self.yielded = True
+        return self.yielded
 
 
 def _time_is_up(deadline: float | None, stop: StopFlag | None) -> bool:

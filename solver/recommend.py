@@ -102,20 +102,8 @@ def recommend(
         insight = Insight.of(problem, result, deadline, stop, progress)
     space, base = insight.space, insight.base
     cands = space.cands
-    if position is not None:
-        pool = np.flatnonzero(cands.position == space.position_of(position))
-    else:
-        pool = np.flatnonzero(cands.partner == space.partner_of(str(partner)))
-    notes: list[str] = []
-    open_pool: list[int] = []
-    for c in pool.tolist():
-        conflict = None if base.chosen[c] else space.lock_conflict(c)
-        if conflict is None:
-            open_pool.append(c)
-        else:
-            partner_id, position_id = space.ids(c)
-            notes.append(f"{partner_id} -> {position_id} cannot be placed: {conflict}")
-    found, complete = insight.top(np.array(open_pool, dtype=np.int64), k, deadline, stop, progress)
+    open_pool, notes = insight.pool(position, partner)
+    found, complete = insight.top(open_pool, k, deadline, stop, progress)
     if not complete or not base.proven:
         notes.append("the time limit ran out: objective changes are not proven optimal")
     candidates = []
@@ -133,7 +121,7 @@ def recommend(
                 displaces=displaced_pairs(space, base, f.chosen),
             )
         )
-    log.info("recommend %s: %d candidate(s) from %d eligible", position or partner, len(candidates), len(pool))
+    log.info("recommend %s: %d candidate(s), %d cannot be placed", position or partner, len(candidates), len(notes))
     return Recommendation(
         position=position, partner=partner, candidates=candidates, base_objective=base.objective, note="; ".join(notes)
     )

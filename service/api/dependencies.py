@@ -90,8 +90,16 @@ class Service:
             write_retry_seconds=settings.write_retry_seconds,
             retention_days=settings.retention_days,
         )
-        self.pool = WorkerPool(self.store, workers=settings.workers, queue_size=settings.queue_size, options=options)
-        self.insights = InsightCache(settings.insight_cache_bytes)
+        self.pool = WorkerPool(
+            self.store,
+            workers=settings.workers,
+            queue_size=settings.queue_size,
+            options=options,
+            on_done=self._after_run,
+        )
+        self.insights = InsightCache(
+            settings.insight_cache_bytes, precompute=settings.insight_precompute, busy=self.pool.busy
+        )
         self._decoding: asyncio.Semaphore | None = None  # made on the event loop, at first use
 
     def start(self) -> None:
@@ -105,8 +113,15 @@ class Service:
 
     def stop(self) -> None:
         self.pool.shutdown()
+        self.insights.close()
         self.store.dispose()
         self._decoding = None
+
+    def _after_run(self, run_id: str, problem: Problem, result: Result) -> None:
+        """A run stored as done: with the precompute on, its problem is compiled and kept at once, so the
+        cache settles the questions on it before they are asked."""
+        if self.settings.insight_precompute and self.settings.insight_cache_bytes > 0 and result.status == "optimal":
+            self.insights.keep(Insight.of(problem, result), run_id)
 
     async def on_worker(self, call: Callable[[StopFlag], T], request: Request) -> T:
         """Run `call` on the pool and await it without blocking the loop, watching the connection meanwhile.

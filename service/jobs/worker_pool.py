@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 from enmusubi.service.jobs.progress import ProgressBoard
 from enmusubi.service.jobs.store import Claim, RunStore, utc_now
 from enmusubi.service.jobs.write_health import TRANSIENT_ERRORS, describe
-from enmusubi.solver import InputError, Result, StopFlag, parse_problem, solve
+from enmusubi.solver import InputError, Problem, Result, StopFlag, parse_problem, solve
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -97,8 +97,10 @@ class WorkerPool:
         queue_size: int,
         solve_function: SolveFunction = solve,
         options: ReplicaOptions | None = None,
+        on_done: Callable[[str, Problem, Result], None] | None = None,
     ):
         self.store = store
+        self._on_done = on_done  # told of every run this replica stores as done (the insight cache warms up)
         self.workers = workers
         self.queue_size = queue_size
         self.options = options or ReplicaOptions()
@@ -172,7 +174,9 @@ class WorkerPool:
             if self._waiting() >= self.queue_size:
                 raise QueueFullError(f"all {self.queue_size} places in the queue are taken")
             self._calls.append(job)
-            self._cond.notify()
+            # Every waiter: the monitor waits on this condition too, and woken alone it would leave the call
+            # to wait for a worker's next poll (a second by default on every recommend and explain).
+            self._cond.notify_all()
 
     @contextmanager
     def reserve(self) -> Iterator[Reservation]:
@@ -219,6 +223,11 @@ class WorkerPool:
         """The runs this replica is solving: {run id: attempt}."""
         with self._cond:
             return {j.claim.run_id: j.claim.attempt for j in self._running.values() if j.claim is not None}
+
+    def busy(self) -> bool:
+        """Some job is running or waiting here (no database read: cheap enough to poll from a search)."""
+        with self._cond:
+            return bool(self._running or self._calls)
 
     def load(self) -> dict[str, int]:
         try:
@@ -340,6 +349,11 @@ class WorkerPool:
         assert payload is not None
         if not self._write(lambda: self.store.finish_done(run_id, payload, owner=owner, attempt=attempt), run_id):
             self._write(lambda: self.store.keep_stopped_result(run_id, payload, owner=owner), run_id)
+        elif self._on_done is not None:
+            try:
+                self._on_done(run_id, problem, result)
+            except Exception:  # the run is stored; what follows it is a convenience
+                log.exception("run %s: the after-run hook failed", run_id)
 
     def _write(self, write: Callable[[], bool], run_id: str, within: float | None = None) -> bool:
         """A run's outcome, retried with back-off while the database refuses it. Given up after the retry window:

@@ -3,6 +3,9 @@ checked against the engine's own solve with the pair locked; and the same answer
 
 from __future__ import annotations
 
+import threading
+import time
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,6 +22,7 @@ from enmusubi.solver.outcome import StopFlag
 from enmusubi.solver.recommend import recommend
 from enmusubi.solver.relaxation import Relaxation
 from enmusubi.solver.repair import repair
+from tests import reference
 
 
 @pytest.fixture(scope="module")
@@ -150,3 +154,88 @@ def test_with_equity_every_question_goes_to_the_engines_solve() -> None:
         truth = locked_optimum(kept.space, problem, kept.base, k, None)
         assert answer.method == "solve" and answer.exact
         assert answer.change == pytest.approx(truth.value - kept.base.objective, abs=kept.tolerance)
+
+
+def test_precompute_settles_every_pair_as_the_locked_solve_does() -> None:
+    """Several components; afterwards every pair left out is answered from memory, exactly."""
+    problem = parse_problem(generate_problem(120, 20, seed=3))
+    kept = Insight.of(problem, solve(problem))
+    assert len([c for c in kept.model.components if c.n_rows]) > 1
+    kept.precompute(StopFlag())
+    outside = np.flatnonzero(~kept.base.chosen & (kept.comp_of >= 0))
+    for k in outside.tolist():
+        answer = kept._exact[k]  # settled by the precompute, not by this question
+        truth = locked_optimum(kept.space, problem, kept.base, k, None)
+        assert answer.exact and truth.proven
+        assert answer.change == pytest.approx(truth.value - kept.base.objective, abs=kept.tolerance)
+
+
+def test_answers_do_not_depend_on_what_was_precomputed_or_asked_first() -> None:
+    problem = parse_problem(generate_problem(120, 20, seed=3))
+    result = solve(problem)
+    warm = Insight.of(problem, result)
+    warm.precompute(StopFlag())
+    for position in [p.id for p in problem.positions]:
+        asked = recommend(problem, position=position, k=3, insight=warm)
+        fresh = recommend(problem, position=position, k=3, result=result)
+        assert asked.model_dump() == fresh.model_dump()
+    for partner in [p.id for p in problem.partners[::7]]:
+        asked = recommend(problem, partner=partner, k=2, insight=warm)
+        fresh = recommend(problem, partner=partner, k=2, result=result)
+        assert asked.model_dump() == fresh.model_dump()
+        for candidate in asked.candidates:
+            why = explain(problem, partner, str(candidate.position), insight=warm)
+            assert why.objective_change == candidate.objective_change and why.displaces == candidate.displaces
+
+
+def test_precompute_yields_to_a_question_and_stops_when_asked(generated: Insight) -> None:
+    kept = Insight(generated.problem, generated.space, generated.base, generated.model)
+    stop = StopFlag()
+    worker = threading.Thread(target=kept.precompute, args=(stop,))
+    worker.start()
+    try:
+        outside = [int(k) for k in np.flatnonzero(~kept.base.chosen) if kept.comp_of[k] >= 0]
+        k = outside[-1]  # the last pair the precompute would reach
+        answer = kept.forced(k)
+        assert worker.is_alive(), "the question was answered while the precompute still had work"
+        alone = Insight(generated.problem, generated.space, generated.base, generated.model).forced(k)
+        assert answer.exact and answer.change == alone.change and np.array_equal(answer.chosen, alone.chosen)
+    finally:
+        stop.stop()
+        worker.join(timeout=60)
+    assert not worker.is_alive()
+
+
+def test_precompute_waits_while_other_work_is_busy(generated: Insight) -> None:
+    kept = Insight(generated.problem, generated.space, generated.base, generated.model)
+    stop, busy = StopFlag(), threading.Event()
+    busy.set()
+    worker = threading.Thread(target=kept.precompute, args=(stop,), kwargs={"busy": busy.is_set})
+    worker.start()
+    try:
+        time.sleep(0.5)
+        assert not kept._exact and not kept._kept_top, "nothing is settled while the cores are wanted"
+        busy.clear()
+        deadline = time.monotonic() + 60  # a guard against hangs, not a speed target
+        while not kept._kept_top:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+    finally:
+        stop.stop()
+        worker.join(timeout=60)
+    assert not worker.is_alive()
+
+
+def test_precomputed_changes_match_the_independent_reference_model() -> None:
+    """tests/reference.py shares no code with the engine: its optimum with the lock added, minus its optimum."""
+    document = generate_problem(120, 20, seed=3)
+    problem = parse_problem(document)
+    kept = Insight.of(problem, solve(problem))
+    kept.precompute(StopFlag())
+    base, _ = reference.mip_optimum(document)
+    outside = np.flatnonzero(~kept.base.chosen & (kept.comp_of >= 0))
+    for k in outside[:: max(1, len(outside) // 8)].tolist():
+        partner_id, position_id = kept.space.ids(k)
+        locked = {**document, "locks": [*document.get("locks", []), {"partner": partner_id, "position": position_id}]}
+        value, _ = reference.mip_optimum(locked)
+        assert kept._exact[k].change == pytest.approx(value - base, abs=kept.tolerance)

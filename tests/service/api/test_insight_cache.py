@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -12,6 +13,7 @@ from enmusubi.scenarios.generator import generate_problem
 from enmusubi.service.api.insight_cache import InsightCache
 from enmusubi.solver import parse_problem, solve
 from enmusubi.solver.insight import Insight
+from enmusubi.solver.recommend import recommend
 from tests.service.api.test_api_scenarios_insight import _done_run
 
 
@@ -66,3 +68,33 @@ def test_a_zero_budget_keeps_nothing(make_client: Callable[..., TestClient], exa
     response = client.post("/v1/recommend", json={"problem": example_problem, "position": "taito-pm"})
     assert response.status_code == 200
     assert len(client.app.state.service.insights) == 0  # type: ignore[attr-defined]
+
+
+def test_a_finished_run_is_precomputed_before_it_is_asked(
+    make_client: Callable[..., TestClient], example_problem: dict[str, Any]
+) -> None:
+    client = make_client(insight_precompute=True)
+    run_id = _done_run(client, example_problem)
+    service = client.app.state.service  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 60
+    while service.insights.for_run(run_id) is None:  # kept just after the run is stored, before any question
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    assert service.insights.idle(timeout=120)
+    kept = service.insights.for_run(run_id)
+    settled = len(kept._exact)
+    assert settled > 0
+    asked = client.post("/v1/recommend", json={"run": run_id, "position": "taito-pm", "k": 3})
+    assert asked.status_code == 200
+    assert len(kept._exact) == settled, "answered from what was precomputed"
+    problem = parse_problem(example_problem)
+    assert asked.json() == recommend(problem, position="taito-pm", k=3).model_dump(mode="json")
+
+
+def test_closing_the_cache_stops_its_precompute() -> None:
+    cache = InsightCache(max_bytes=10**9, precompute=True)
+    problem = parse_problem(generate_problem(300, 50, seed=3))
+    cache.keep(Insight.of(problem, solve(problem)))
+    assert not cache.idle(timeout=0.5), "300 x 50 takes longer than that"
+    cache.close()
+    assert cache.idle(timeout=30)

@@ -72,6 +72,7 @@ def test_settings_read_every_variable(monkeypatch: pytest.MonkeyPatch) -> None:
         "MAX_SCENARIO_VARIANTS": "12",
         "MAX_SCENARIO_SECONDS": "90",
         "INSIGHT_CACHE_BYTES": "1048576",
+        "INSIGHT_PRECOMPUTE": "false",
         "CORS_ORIGINS": "https://portal.example.jp",
         "HOST": "0.0.0.0",
         "PORT": "9000",
@@ -96,7 +97,7 @@ def test_settings_read_every_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     assert scenario_caps == (3, 12, 90)
     assert (settings.replica_id, settings.takeover_seconds, settings.retention_days) == ("portal-a", 10, 90)
     assert (settings.scenario_executor, settings.ray_address) == ("ray", "ray://head:10001")
-    assert settings.insight_cache_bytes == 1_048_576
+    assert settings.insight_cache_bytes == 1_048_576 and settings.insight_precompute is False
     assert set(Settings.model_fields) == {name.lower() for name in values}, "every setting is tested and documented"
     assert (settings.time_limit(None), settings.time_limit(7), settings.time_limit(500)) == (5, 7, 50)
 

@@ -229,3 +229,16 @@ def test_a_run_cancelled_through_another_replica_stops_on_the_replica_solving_it
         _wait_for(lambda: store.get(run_id).result is not None, "the stopped solve's result")
         assert Result.model_validate(store.get(run_id).result).stopped
         _wait_for(lambda: solver.held() == {}, "the worker to be free")
+
+
+def test_a_call_does_not_wait_for_the_next_poll(store: RunStore) -> None:
+    """The monitor waits on the pool's condition too: a call must wake an idle worker, not only the monitor."""
+    pool = WorkerPool(store, workers=1, queue_size=4, options=ReplicaOptions(poll_seconds=600, heartbeat_seconds=600))
+    pool.start()
+    try:
+        for _ in range(3):
+            time.sleep(0.2)  # the worker and the monitor are both waiting (for the next poll, 10 minutes away)
+            future, _stop = pool.submit(lambda stop: "answered")
+            assert future.result(timeout=WAIT_SECONDS) == "answered"
+    finally:
+        pool.shutdown()
