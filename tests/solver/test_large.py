@@ -82,8 +82,10 @@ def test_a_stop_during_the_search_ends_it_promptly(component) -> None:
     started = time.monotonic()
     found = large.solve_large(component, greedy(component), started + 60.0, stop)
     timer.join()
-    assert time.monotonic() - started < 1.0 + 3.0
-    assert found.interrupted and is_feasible(component, found.chosen) and found.bound >= found.objective
+    assert time.monotonic() - started < 1.0 + 3.0  # a search that ignored the stop would run to its 60 s deadline
+    # On a quiet machine the search may prove the optimum before the stop arrives: then there is nothing to stop.
+    assert found.interrupted or found.optimal
+    assert is_feasible(component, found.chosen) and found.bound >= found.objective
 
 
 def test_the_root_bound_process_bounds_the_optimum(component) -> None:
