@@ -89,7 +89,7 @@ def run_isolated(
                 _send(commands, "stop")
             if asked_at is not None and time.monotonic() - asked_at > STOP_GRACE_SECONDS:
                 log.info("HiGHS did not stop within %.1f s (a phase polling no interrupt): ended", STOP_GRACE_SECONDS)
-                return watcher.outcome(interrupted=True), None
+                return watcher.outcome(interrupted=stop is not None and stop.is_set()), None  # else its time was up
     finally:
         if child.poll() is None:
             child.kill()
