@@ -29,7 +29,7 @@ from enmusubi.solver.dual_bound import best_multipliers, reduced_costs, subgradi
 from enmusubi.solver.greedy import greedy_by
 from enmusubi.solver.highs_engine import START_HEURISTICS_OFF
 from enmusubi.solver.model import Component
-from enmusubi.solver.neighbourhood import Incidence, around, is_feasible, reoptimise, restricted
+from enmusubi.solver.neighbourhood import Incidence, around, reoptimise, restricted
 from enmusubi.solver.outcome import ComponentOutcome, ProgressHook, StopFlag
 from enmusubi.solver.relaxation import Relaxation
 from enmusubi.solver.root_bound import RootBound, can_spawn
@@ -87,7 +87,7 @@ class _Best:
         value = float(self.component.score[chosen].sum())
         if value <= self.objective + 1e-9:
             return False
-        if not is_feasible(self.component, chosen):
+        if not self.component.fits(chosen):
             log.warning("a %s allocation breaks a row; not taken", source)
             return False
         self.chosen, self.objective = chosen, value

@@ -71,11 +71,14 @@ class Component:
             value += self.equity * int(self.groups_served(chosen).sum())
         return value
 
+    def usage(self, chosen: np.ndarray) -> np.ndarray:
+        """Per row, the capacity the choice (bool per variable) uses."""
+        on = chosen[self.a_col]
+        return np.bincount(self.a_row[on], weights=self.a_val[on], minlength=self.n_rows)
+
     def fits(self, chosen: np.ndarray) -> bool:
         """Every row holds for the choice (bool per variable)."""
-        on = chosen[self.a_col]
-        used = np.bincount(self.a_row[on], weights=self.a_val[on], minlength=self.n_rows)
-        return bool(np.all(used <= self.capacity + CAPACITY_EPS))
+        return bool(np.all(self.usage(chosen) <= self.capacity + CAPACITY_EPS))
 
     def upper_bound(self) -> float:
         """Every pair worth taking and every group served: no choice does better."""

@@ -18,7 +18,7 @@ import numpy as np
 from enmusubi.solver import highs_engine
 from enmusubi.solver.model import Component
 from enmusubi.solver.outcome import StopFlag
-from enmusubi.solver.tolerances import CAPACITY_EPS, MIP_ABSOLUTE_GAP
+from enmusubi.solver.tolerances import MIP_ABSOLUTE_GAP
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,16 +60,6 @@ class Incidence:
             return np.zeros(0, dtype=np.int64)
         parts = [self.col_rows[self.col_start[c] : self.col_start[c + 1]] for c in cols.tolist()]
         return np.unique(np.concatenate(parts))
-
-
-def usage(component: Component, chosen: np.ndarray) -> np.ndarray:
-    """Per row, the capacity the chosen variables use."""
-    on = chosen[component.a_col]
-    return np.bincount(component.a_row[on], weights=component.a_val[on], minlength=component.n_rows)
-
-
-def is_feasible(component: Component, chosen: np.ndarray) -> bool:
-    return bool(np.all(usage(component, chosen) <= component.capacity + CAPACITY_EPS))
 
 
 def around(component: Component, incidence: Incidence, seeds: np.ndarray, size: int, hops: int = 3) -> np.ndarray:
@@ -176,7 +166,7 @@ def _sub_component(
     is_free = np.zeros(component.n_vars, dtype=bool)
     is_free[cols] = True
     fixed_on = incumbent & ~is_free
-    room = component.capacity - usage(component, fixed_on)
+    room = component.capacity - component.usage(fixed_on)
     entry = is_free[component.a_col]
     rows = np.unique(component.a_row[entry])
     row_local = np.full(component.n_rows, -1, dtype=np.int64)

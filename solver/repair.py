@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from enmusubi.solver.model import Component
-from enmusubi.solver.neighbourhood import Incidence, usage
+from enmusubi.solver.neighbourhood import Incidence
 from enmusubi.solver.tolerances import CAPACITY_EPS
 
 
@@ -20,7 +20,7 @@ def repair(component: Component, incidence: Incidence, incumbent: np.ndarray, va
     if chosen[var]:
         return chosen
     chosen[var] = True
-    load = usage(component, chosen)
+    load = component.usage(chosen)
     freed: list[np.ndarray] = []
     rows, _ = incidence.rows_of(var)
     for r in rows.tolist():

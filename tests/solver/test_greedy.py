@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from enmusubi.solver.greedy import greedy, greedy_by
 from enmusubi.solver.model import Component
-from enmusubi.solver.neighbourhood import is_feasible, usage
 from enmusubi.solver.tolerances import CAPACITY_EPS
 from tests.solver.test_dual_bound import components
 
@@ -20,7 +19,7 @@ GREEDY_SETTINGS = settings(derandomize=True, max_examples=150, deadline=None, da
 
 def fits_nowhere(component: Component, chosen: np.ndarray) -> bool:
     """No positive unchosen pair fits in what the chosen ones leave."""
-    room = component.capacity - usage(component, chosen)
+    room = component.capacity - component.usage(chosen)
     for v in np.flatnonzero(~chosen & (component.score > 0)):
         entries = component.a_col == v
         if np.all(component.a_val[entries] <= room[component.a_row[entries]] + CAPACITY_EPS):
@@ -32,7 +31,7 @@ def fits_nowhere(component: Component, chosen: np.ndarray) -> bool:
 @given(components(max_vars=40))
 def test_feasible_and_maximal(component: Component) -> None:
     chosen = greedy(component)
-    assert is_feasible(component, chosen)
+    assert component.fits(chosen)
     assert not np.any(chosen & (component.score <= 0))
     assert fits_nowhere(component, chosen)
 
@@ -42,7 +41,7 @@ def test_feasible_and_maximal(component: Component) -> None:
 def test_by_priority_feasible_and_maximal(component: Component, seed: int) -> None:
     priority = np.random.default_rng(seed).random(component.n_vars)
     chosen = greedy_by(component, priority)
-    assert is_feasible(component, chosen) and fits_nowhere(component, chosen)
+    assert component.fits(chosen) and fits_nowhere(component, chosen)
 
 
 @GREEDY_SETTINGS
@@ -61,7 +60,7 @@ def test_equity_pass_serves_each_group_once_then_fills(
     served_of = rng.integers(-1, groups, size=component.n_vars)
     with_groups = replace(component, served_of=served_of, served_muni=np.arange(groups), equity=equity)
     chosen = greedy(with_groups)
-    assert is_feasible(with_groups, chosen)
+    assert with_groups.fits(chosen)
     # A pair scoring <= 0 is only ever the one pair serving its group.
     weak = np.flatnonzero(chosen & (component.score <= 0))
     assert np.all(served_of[weak] >= 0)

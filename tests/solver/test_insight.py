@@ -17,7 +17,7 @@ from enmusubi.solver.explain import explain
 from enmusubi.solver.highs_engine import solve_component
 from enmusubi.solver.insight import Insight
 from enmusubi.solver.lock_search import locked_optimum
-from enmusubi.solver.neighbourhood import around, is_feasible, reoptimise
+from enmusubi.solver.neighbourhood import around, reoptimise
 from enmusubi.solver.outcome import StopFlag
 from enmusubi.solver.recommend import recommend
 from enmusubi.solver.relaxation import Relaxation
@@ -43,7 +43,7 @@ def test_repair_holds_the_pair_and_fits(generated: Insight) -> None:
     base = generated.base.chosen[comp.pairs]
     for v in np.flatnonzero(~base)[:30].tolist():
         fixed = repair(comp, generated.incidence(c), base, v)
-        assert fixed[v] and is_feasible(comp, fixed)
+        assert fixed[v] and comp.fits(fixed)
 
 
 def test_lp_bound_with_a_pair_forced_bounds_the_mip(generated: Insight) -> None:
@@ -74,7 +74,7 @@ def test_a_neighbourhood_moves_only_its_variables_and_never_loses(generated: Ins
     outside = np.ones(comp.n_vars, dtype=bool)
     outside[free] = False
     assert np.array_equal(found.chosen[outside], start[outside])
-    assert found.chosen[v] and is_feasible(comp, found.chosen)
+    assert found.chosen[v] and comp.fits(found.chosen)
     assert found.objective >= float(comp.score[start].sum()) - 1e-9
     assert not found.whole
 

@@ -15,7 +15,6 @@ from enmusubi.solver.certify import certify
 from enmusubi.solver.data import compile_problem
 from enmusubi.solver.greedy import greedy
 from enmusubi.solver.model import build_model
-from enmusubi.solver.neighbourhood import is_feasible
 from enmusubi.solver.outcome import StopFlag
 from enmusubi.solver.root_bound import RootBound
 from enmusubi.solver.scoring import score_candidates
@@ -32,7 +31,7 @@ def test_feasible_and_bounded(component) -> None:
     exact = solve(generate_problem(300, 50, seed=3))
     start = greedy(component)
     found = large.solve_large(component, start, time.monotonic() + 5.0)
-    assert is_feasible(component, found.chosen)
+    assert component.fits(found.chosen)
     assert found.objective >= float(component.score[start].sum()) - 1e-9
     assert found.objective <= exact.objective + 1e-6 <= found.bound + 2e-3
 
@@ -41,7 +40,7 @@ def test_a_stop_still_returns_a_feasible_allocation(component) -> None:
     stop = StopFlag()
     stop.stop()
     found = large.solve_large(component, greedy(component), None, stop)
-    assert is_feasible(component, found.chosen) and found.bound >= found.objective
+    assert component.fits(found.chosen) and found.bound >= found.objective
 
 
 def test_only_big_components_under_a_time_limit(component, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -71,7 +70,7 @@ def test_the_deadline_holds_in_each_phase(component, monkeypatch: pytest.MonkeyP
     started = time.monotonic()
     found = large.solve_large(component, greedy(component), started + 2.0)
     assert time.monotonic() - started < 2.0 + 2.0
-    assert is_feasible(component, found.chosen)
+    assert component.fits(found.chosen)
     assert found.objective <= exact.objective + 1e-6 <= found.bound + 2e-3
 
 
@@ -85,7 +84,7 @@ def test_a_stop_during_the_search_ends_it_promptly(component) -> None:
     assert time.monotonic() - started < 1.0 + 3.0  # a search that ignored the stop would run to its 60 s deadline
     # On a quiet machine the search may prove the optimum before the stop arrives: then there is nothing to stop.
     assert found.interrupted or found.optimal
-    assert is_feasible(component, found.chosen) and found.bound >= found.objective
+    assert component.fits(found.chosen) and found.bound >= found.objective
 
 
 def test_the_root_bound_process_bounds_the_optimum(component) -> None:
