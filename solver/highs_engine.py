@@ -172,8 +172,14 @@ def _run(
     component that may be stopped runs in a child process that can be ended (solver/isolated.py).
     """
     if stop is not None and component.n_vars >= isolated.ISOLATE_MIN_VARIABLES:
-        search = {"seed": seed, "absolute_gap": absolute_gap, "options": dict(options), "col_lower": col_lower}
-        return isolated.run_isolated(component, hint, time_limit, stop, on_progress, {**search, "careful": careful})
+        search = {
+            "seed": seed,
+            "absolute_gap": absolute_gap,
+            "options": dict(options),
+            "col_lower": col_lower,
+            "careful": careful,
+        }
+        return isolated.run_isolated(component, hint, time_limit, stop, on_progress, search)
     return run_here(
         component,
         hint,
