@@ -57,17 +57,8 @@ def run_isolated(
 ) -> Run:
     """highs_engine's one run (its keyword arguments in `search`) in a child process; stopped within
     STOP_GRACE_SECONDS of `stop`, whatever HiGHS is doing."""
-    results_read, results_write = os.pipe()
-    commands_read, commands_write = os.pipe()
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD_ENTRY, str(commands_read), str(results_write)],
-        pass_fds=(commands_read, results_write),
-        stdin=subprocess.DEVNULL,
-    )
-    os.close(commands_read)
-    os.close(results_write)
-    results, commands = Connection(results_read, writable=False), Connection(commands_write, readable=False)
-    _send(commands, (component, hint, time_limit, dict(search)))
+    child, results, commands = start_child(CHILD_ENTRY)
+    send(commands, (component, hint, time_limit, dict(search)))
     started = time.monotonic()
     watcher = _Watcher(component, hint, on_progress)
     asked_at: float | None = None
@@ -86,7 +77,7 @@ def run_isolated(
             late = time_limit is not None and time.monotonic() - started > time_limit + TIME_LIMIT_GRACE_SECONDS
             if asked_at is None and ((stop is not None and stop.is_set()) or late):
                 asked_at = time.monotonic()
-                _send(commands, "stop")
+                send(commands, "stop")
             if asked_at is not None and time.monotonic() - asked_at > STOP_GRACE_SECONDS:
                 log.info("HiGHS did not stop within %.1f s (a phase polling no interrupt): ended", STOP_GRACE_SECONDS)
                 return watcher.outcome(interrupted=stop is not None and stop.is_set()), None  # else its time was up
@@ -98,7 +89,32 @@ def run_isolated(
         commands.close()
 
 
-def _send(connection: Connection, message: Any) -> None:
+def start_child(entry: str) -> tuple[subprocess.Popen[bytes], Connection, Connection]:
+    """A fresh interpreter running `entry` (which reads its two pipes' descriptors from its arguments):
+    the process, the pipe it answers on, and the pipe it is commanded on."""
+    results_read, results_write = os.pipe()
+    commands_read, commands_write = os.pipe()
+    child = subprocess.Popen(
+        [sys.executable, "-c", entry, str(commands_read), str(results_write)],
+        pass_fds=(commands_read, results_write),
+        stdin=subprocess.DEVNULL,
+    )
+    os.close(commands_read)
+    os.close(results_write)
+    return child, Connection(results_read, writable=False), Connection(commands_write, readable=False)
+
+
+def can_spawn() -> bool:
+    """A child process needs the interpreter's executable."""
+    return bool(sys.executable)
+
+
+def child_pipes() -> tuple[Connection, Connection]:
+    """In a child started by start_child: the pipe to read commands from and the pipe to answer on."""
+    return Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False)
+
+
+def send(connection: Connection, message: Any) -> None:
     with contextlib.suppress(OSError):  # the child has just ended: its answer is on the way
         connection.send(message)
 
@@ -163,4 +179,4 @@ def _child(commands: Connection, results: Connection) -> None:
 
 def child_main() -> None:
     """The child process's entry point: its two pipes' file descriptors are its arguments."""
-    _child(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False))
+    _child(*child_pipes())

@@ -12,7 +12,9 @@ For components too big for branch and bound to close in the time given (10^5 bin
    LP likes that the incumbent does not, by constraint hops (a position, its partners, their other
    positions, a municipality's budget row: clusters follow the rows); each re-optimised as a sub-MIP
    from the incumbent (solver/neighbourhood.py, the machinery insight uses) with a size that adapts:
-   larger while sub-MIPs prove optimal quickly, smaller when they run out of time.
+   larger while sub-MIPs prove optimal quickly, smaller when they run out of time. With several cores,
+   a batch of disjoint neighbourhoods (one per worker process, one fewer while the root process runs)
+   is solved side by side from one incumbent and merged (solver/parallel_search.py).
 Anytime: the incumbent is always feasible and the bound always valid; every phase checks the deadline
 and the stop flag, and each sub-MIP is given only the time left.
 """
@@ -28,11 +30,20 @@ import numpy as np
 from enmusubi.solver.dual_bound import best_multipliers, reduced_costs, subgradient
 from enmusubi.solver.greedy import greedy_by
 from enmusubi.solver.highs_engine import START_HEURISTICS_OFF
+from enmusubi.solver.isolated import can_spawn
 from enmusubi.solver.model import Component
 from enmusubi.solver.neighbourhood import Incidence, around, reoptimise, restricted
 from enmusubi.solver.outcome import ComponentOutcome, ProgressHook, StopFlag
+from enmusubi.solver.parallel_search import (
+    Answer,
+    NeighbourhoodPool,
+    batch_tasks,
+    default_processes,
+    make_pool,
+    merged,
+)
 from enmusubi.solver.relaxation import Relaxation
-from enmusubi.solver.root_bound import RootBound, can_spawn
+from enmusubi.solver.root_bound import RootBound
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +124,11 @@ def solve_large(
     on_progress: ProgressHook | None = None,
     absolute_gap: float = 1e-6,
     seed: int = 0,
+    processes: int | None = None,
+    pool: NeighbourhoodPool | None = None,
 ) -> ComponentOutcome:
+    """`processes` for the neighbourhood search (default: parallel_search.default_processes()); `pool` runs
+    its batches instead (benchmarks/scale_cores.py's simulated cores), with its own clock for the search."""
     best = _Best(component, np.asarray(start, dtype=bool).copy(), on_progress)
     best._publish()  # the start is an answer already, while the LP runs
     root = None
@@ -121,9 +136,12 @@ def solve_large(
     if can_spawn() and long_enough and component.n_vars <= ROOT_MAX_VARIABLES:
         assert deadline is not None
         root = RootBound(component, max(deadline - time.monotonic() - 1.0, 1.0), seed)
+    if pool is None:  # started now: worker processes import while the LP runs
+        pool = make_pool(default_processes() if processes is None else processes)
     try:
-        _search(component, best, _Run(deadline, stop, absolute_gap, seed, root))
+        _search(component, best, _Run(deadline, stop, absolute_gap, seed, root, pool))
     finally:
+        pool.close()
         if root is not None:
             best.bound_by(root.close())
     bound = max(best.bound, best.objective)
@@ -135,13 +153,20 @@ def solve_large(
 
 @dataclass(frozen=True)
 class _Run:
-    """What every phase of one search is given: when to end, the sub-MIPs' gap and seed, the root process."""
+    """What every phase of one search is given: when to end, the sub-MIPs' gap and seed, the root process,
+    the pool the neighbourhoods are solved by."""
 
     deadline: float | None
     stop: StopFlag | None
     absolute_gap: float
     seed: int
     root: RootBound | None
+    pool: NeighbourhoodPool
+
+    def width(self) -> int:
+        """Neighbourhoods per batch: one per worker, but one fewer while the root process has a core."""
+        root_running = self.root is not None and self.root.running()
+        return max(self.pool.workers - int(root_running), 1)
 
 
 def _search(component: Component, best: _Best, run: _Run) -> None:
@@ -189,60 +214,95 @@ def _search(component: Component, best: _Best, run: _Run) -> None:
         size = 2 * len(kernel)
     if root is not None:
         best.bound_by(root.poll())
-    promising = _top(by_rc, support | best.chosen, max(PROMISING_SIZE, 4 * size))
+    # Room for a batch of disjoint neighbourhoods: a few times one neighbourhood per worker.
+    drawn_from = max(PROMISING_SIZE, 4 * size, 3 * run.pool.workers * NEIGHBOURHOOD_SIZE)
+    promising = _top(by_rc, support | best.chosen, drawn_from)
     _neighbourhoods(component, best, promising, x, rc, run)
+
+
+@dataclass
+class _Seeds:
+    """Where neighbourhoods start, in turn: the most fractional LP pairs, the incumbent's pairs (their rows
+    bind), and pairs the LP likes that the incumbent does not."""
+
+    fractional: np.ndarray
+    rc: np.ndarray
+    rng: np.random.Generator
+    step: int = 0
+
+    def next(self, chosen: np.ndarray, n_vars: int) -> tuple[int, int]:
+        kind = self.step % 3
+        if kind == 0 and self.step // 3 < len(self.fractional):
+            seed_var = int(self.fractional[self.step // 3])
+        elif kind == 1 and chosen.any():
+            seed_var = int(self.rng.choice(np.flatnonzero(chosen)))
+        else:
+            liked = np.flatnonzero(~chosen & (self.rc > np.quantile(self.rc, 0.9)))
+            seed_var = int(self.rng.choice(liked) if len(liked) else self.rng.integers(n_vars))
+        self.step += 1
+        return seed_var, kind
 
 
 def _neighbourhoods(
     component: Component, best: _Best, promising: np.ndarray, x: np.ndarray, rc: np.ndarray, run: _Run
 ) -> None:
-    """Large-neighbourhood search over the promising pairs (their sub-component; the rest stays at 0)."""
-    deadline, stop, absolute_gap, seed, root = run.deadline, run.stop, run.absolute_gap, run.seed, run.root
+    """Large-neighbourhood search over the promising pairs (their sub-component; the rest stays at 0), in
+    batches of disjoint neighbourhoods solved side by side (solver/parallel_search.py)."""
+    deadline, stop, root, pool = run.deadline, run.stop, run.root, run.pool
     sub = restricted(component, promising)
     incidence = Incidence.of(sub)
-    rng = np.random.default_rng(seed)
-    sub_x, sub_rc = x[promising], rc[promising]
+    sub_x = x[promising]
     fractional = np.flatnonzero((sub_x > FRACTIONAL) & (sub_x < 1 - FRACTIONAL))
     fractional = fractional[np.argsort(np.abs(sub_x[fractional] - 0.5), kind="stable")]
-    size = NEIGHBOURHOOD_SIZE
-    step = 0
-    while best.bound - best.objective > absolute_gap and not _stopped(deadline, stop):
+    seeds = _Seeds(fractional, rc[promising], np.random.default_rng(run.seed))
+    pool.load(sub)
+    size, batches = NEIGHBOURHOOD_SIZE, 0
+    while best.bound - best.objective > run.absolute_gap and not _stopped(deadline, stop, pool.clock()):
         if root is not None:
             best.bound_by(root.poll())
         chosen_sub = best.chosen[promising]
-        kind = step % 3
-        if kind == 0 and step // 3 < len(fractional):
-            seed_var = fractional[step // 3]
-        elif kind == 1 and chosen_sub.any():
-            seed_var = rng.choice(np.flatnonzero(chosen_sub))
-        else:
-            liked = np.flatnonzero(~chosen_sub & (sub_rc > np.quantile(sub_rc, 0.9)))
-            seed_var = rng.choice(liked) if len(liked) else rng.integers(sub.n_vars)
-        step += 1
-        free = around(sub, incidence, np.array([seed_var]), size)
-        started = time.monotonic()
-        seconds = NEIGHBOURHOOD_SECONDS
-        found = reoptimise(
-            sub,
-            chosen_sub,
-            free,
-            None,
-            deadline=_capped(deadline, seconds),
-            stop=stop,
-            absolute_gap=absolute_gap,
-            seed=seed + step,
-            options=_options(len(free)),
-        )
-        took = time.monotonic() - started
-        if found.optimal and took < seconds / 3:
-            size = min(int(size * 1.25), NEIGHBOURHOOD_SIZES[1])
-        elif not found.optimal:
-            size = max(int(size * 0.75), NEIGHBOURHOOD_SIZES[0])
-        if found.objective > best.objective + 1e-9:
-            chosen = np.zeros(component.n_vars, dtype=bool)
-            chosen[promising[found.chosen]] = True
-            best.offer(chosen, f"n{kind}")
-    log.info("neighbourhood search: %d sub-MIPs, last size %d", step, size)
+        taken = np.zeros(sub.n_vars, dtype=bool)
+        frees, kinds = [], []
+        for _ in range(run.width()):
+            seed_var, kind = seeds.next(chosen_sub, sub.n_vars)
+            if taken[seed_var]:
+                continue
+            free = around(sub, incidence, np.array([seed_var]), size, taken=taken)
+            taken[free] = True
+            frees.append(free)
+            kinds.append(f"n{kind}")
+        seconds = NEIGHBOURHOOD_SECONDS if deadline is None else min(NEIGHBOURHOOD_SECONDS, deadline - pool.clock())
+        options = [_options(len(free)) for free in frees]
+        tasks = batch_tasks(sub, chosen_sub, frees, seconds, run.seed + seeds.step, run.absolute_gap, options)
+        answers = pool.run(chosen_sub, tasks, stop)
+        batches += 1
+        size = _adapted(size, [a for a in answers if a is not None], seconds)
+        if not _take(component, best, promising, merged(chosen_sub, tasks, answers), "+".join(kinds)):
+            for task, answer, kind in zip(tasks, answers, kinds, strict=True):  # a merge that breaks a row: a defect
+                _take(component, best, promising, merged(best.chosen[promising], [task], [answer]), kind)
+    log.info(
+        "neighbourhood search: %d batches of up to %d, %d neighbourhoods, last size %d",
+        batches,
+        pool.workers,
+        seeds.step,
+        size,
+    )
+
+
+def _adapted(size: int, answers: list[Answer], seconds: float) -> int:
+    """Neighbourhoods grow while their sub-MIPs are proven quickly and shrink when they run out of time."""
+    if answers and all(a.optimal and a.seconds < seconds / 3 for a in answers):
+        return min(int(size * 1.25), NEIGHBOURHOOD_SIZES[1])
+    if sum(not a.optimal for a in answers) * 2 > len(answers):
+        return max(int(size * 0.75), NEIGHBOURHOOD_SIZES[0])
+    return size
+
+
+def _take(component: Component, best: _Best, promising: np.ndarray, chosen_sub: np.ndarray, source: str) -> bool:
+    """Offer an allocation of the promising pairs; False when it breaks a row (not when it is merely no better)."""
+    chosen = np.zeros(component.n_vars, dtype=bool)
+    chosen[promising[chosen_sub]] = True
+    return best.offer(chosen, source) or component.fits(chosen)
 
 
 def _options(n_vars: int) -> dict[str, bool | int | float | str]:
@@ -270,11 +330,7 @@ def _share(deadline: float | None, share: float) -> float | None:
     return now + max(deadline - now, 0.0) * share
 
 
-def _capped(deadline: float | None, seconds: float) -> float:
-    """A sub-MIP's deadline: `seconds` from now, never past the whole search's."""
-    soon = time.monotonic() + seconds
-    return soon if deadline is None else min(deadline, soon)
-
-
-def _stopped(deadline: float | None, stop: StopFlag | None) -> bool:
-    return (stop is not None and stop.is_set()) or (deadline is not None and time.monotonic() >= deadline)
+def _stopped(deadline: float | None, stop: StopFlag | None, now: float | None = None) -> bool:
+    """Stopped, or past the deadline (`now` by the neighbourhood pool's clock, else this machine's)."""
+    now = time.monotonic() if now is None else now
+    return (stop is not None and stop.is_set()) or (deadline is not None and now >= deadline)

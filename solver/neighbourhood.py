@@ -62,8 +62,16 @@ class Incidence:
         return np.unique(np.concatenate(parts))
 
 
-def around(component: Component, incidence: Incidence, seeds: np.ndarray, size: int, hops: int = 3) -> np.ndarray:
-    """The variables within a few constraint hops of `seeds` (seeds first), at most `size` of them.
+def around(
+    component: Component,
+    incidence: Incidence,
+    seeds: np.ndarray,
+    size: int,
+    hops: int = 3,
+    taken: np.ndarray | None = None,
+) -> np.ndarray:
+    """The variables within a few constraint hops of `seeds` (seeds first), at most `size` of them,
+    none of `taken` (bool per variable: already in another neighbourhood solved beside this one).
 
     Hop by hop: the rows of the current variables, then every variable in those rows. A hop
     that would overflow `size` contributes its best-scoring variables only, so the neighbourhood
@@ -71,6 +79,8 @@ def around(component: Component, incidence: Incidence, seeds: np.ndarray, size: 
     """
     free = np.zeros(component.n_vars, dtype=bool)
     free[seeds] = True
+    if taken is not None:
+        free[taken] = False
     frontier = np.asarray(seeds, dtype=np.int64)
     seen_rows = np.zeros(component.n_rows, dtype=bool)
     for _ in range(hops):
@@ -78,7 +88,7 @@ def around(component: Component, incidence: Incidence, seeds: np.ndarray, size: 
         rows = rows[~seen_rows[rows]]
         seen_rows[rows] = True
         new = incidence.cols_of_rows(rows)
-        new = new[~free[new]]
+        new = new[~free[new]] if taken is None else new[~free[new] & ~taken[new]]
         room = size - int(free.sum())
         if room <= 0 or len(new) == 0:
             break
@@ -111,6 +121,7 @@ def reoptimise(
     absolute_gap: float = MIP_ABSOLUTE_GAP,
     seed: int = 0,
     options: Mapping[str, bool | int | float | str] | None = None,
+    reserved: np.ndarray | None = None,
 ) -> Reoptimised:
     """The best allocation that keeps every variable outside `free` (indices; None = all) at its
     incumbent value, holds every `forced` variable and at least one of `one_of` (when given), by
@@ -120,6 +131,7 @@ def reoptimise(
     `one_of`, the optimum is the best of the optima with each of those pairs forced, so its
     bound bounds all of them at once (solver/lock_search.py has the idea). `options` (HiGHS's) replace
     the engine's defaults, e.g. presolve off for a sub-MIP too big for HiGHS's presolve to stay responsive.
+    `reserved` (per row) is capacity held back for neighbourhoods solved beside this one (solver/parallel_search.py).
     """
     if component.n_served:
         raise ValueError("neighbourhoods do not model equity's served binaries")
@@ -127,7 +139,7 @@ def reoptimise(
     incumbent = np.asarray(incumbent, dtype=bool)
     whole = free is None or len(free) == component.n_vars
     cols = np.arange(component.n_vars) if free is None else np.asarray(free, dtype=np.int64)
-    sub, local_forced = _sub_component(component, incumbent, cols, forced, one_of)
+    sub, local_forced = _sub_component(component, incumbent, cols, forced, one_of, reserved)
     outcome = highs_engine.solve_component(
         sub,
         incumbent[cols],
@@ -160,13 +172,16 @@ def _sub_component(
     cols: np.ndarray,
     forced: np.ndarray | None,
     one_of: np.ndarray | None = None,
+    reserved: np.ndarray | None = None,
 ) -> tuple[Component, np.ndarray | None]:
-    """The component restricted to `cols`, rows reduced by what the fixed chosen pairs use; `one_of`
-    adds the row -sum x <= -1 over those variables (all of them must be free)."""
+    """The component restricted to `cols`, rows reduced by what the fixed chosen pairs use and by `reserved`;
+    `one_of` adds the row -sum x <= -1 over those variables (all of them must be free)."""
     is_free = np.zeros(component.n_vars, dtype=bool)
     is_free[cols] = True
     fixed_on = incumbent & ~is_free
     room = component.capacity - component.usage(fixed_on)
+    if reserved is not None:
+        room -= reserved
     entry = is_free[component.a_col]
     rows = np.unique(component.a_row[entry])
     row_local = np.full(component.n_rows, -1, dtype=np.int64)

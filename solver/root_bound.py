@@ -13,7 +13,6 @@ moves. The child is solver/isolated.py's, the one every large HiGHS search uses.
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 import time
 
@@ -73,6 +72,10 @@ class RootBound:
         if np.isfinite(dual):
             self.bound = min(self.bound, dual)
 
+    def running(self) -> bool:
+        """The child still has a core (its cut rounds, or a search it was not asked to end yet)."""
+        return self._thread.is_alive()
+
     def poll(self) -> float:
         """The best bound received so far (inf before the first)."""
         return self.bound
@@ -82,8 +85,3 @@ class RootBound:
         self._stop.stop()
         self._thread.join(timeout=isolated.STOP_GRACE_SECONDS + 5)
         return self.bound
-
-
-def can_spawn() -> bool:
-    """A child process needs the interpreter's executable."""
-    return bool(sys.executable)

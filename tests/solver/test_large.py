@@ -27,10 +27,11 @@ def component():
     return max(model.components, key=lambda c: c.n_vars)
 
 
-def test_feasible_and_bounded(component) -> None:
+@pytest.mark.parametrize("processes", [1, 2], ids=["in-process", "worker-processes"])
+def test_feasible_and_bounded(component, processes: int) -> None:
     exact = solve(generate_problem(300, 50, seed=3))
     start = greedy(component)
-    found = large.solve_large(component, start, time.monotonic() + 5.0)
+    found = large.solve_large(component, start, time.monotonic() + 5.0, processes=processes)
     assert component.fits(found.chosen)
     assert found.objective >= float(component.score[start].sum()) - 1e-9
     assert found.objective <= exact.objective + 1e-6 <= found.bound + 2e-3
