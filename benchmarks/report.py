@@ -404,7 +404,9 @@ def _scale(d: dict[str, Any], title: str = "### Large problems (`benchmarks/scal
         rows.append(
             (
                 r["instance"],
-                r["method"],
+                r["method"]
+                if r.get("processes", "the cores") == "the cores"
+                else f"{r['method']}, {r['processes']} proc.",
                 f"{r['limit_s']:g} s",
                 _s(r["seconds"]) if "seconds" in r else f"killed at {r['wall_s']:g} s",  # no allocation: "—"
                 f"{r['objective']:.2f}" if answered else "—",
@@ -431,6 +433,10 @@ def _scale_compared(d: dict[str, Any]) -> list[str]:
         "### Large problems against plain HiGHS and CP-SAT (`benchmarks/scale.py`, the previous round's code,"
         " the machine shared)",
     )
+
+
+def _scale_processes(d: dict[str, Any]) -> list[str]:
+    return _scale(d, "### Large problems, one search process against two (`benchmarks/scale.py --processes 1 2`)")
 
 
 def _scale_cores(d: dict[str, Any]) -> list[str]:
@@ -479,6 +485,7 @@ SECTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], list[str]]], ...] = (
     ("whatif", "whatif", _whatif),
     ("scale", "scale", _scale),
     ("scale_previous_round", "scale", _scale_compared),
+    ("scale_processes", "scale", _scale_processes),
     ("scale_cores", "scale_cores", _scale_cores),
 )
 

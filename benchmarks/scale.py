@@ -13,6 +13,7 @@ started (both reported, not hidden). Figures go to benchmarks/results/scale.json
 every run so that a long session that is cut short keeps what finished.
 
     .venv/bin/python -m benchmarks.scale [--instances tokyo:20000x2000:1 japan:100000x10000:1] [--limit 60]
+        [--processes 1 2 --output scale_processes]
 """
 
 from __future__ import annotations
@@ -181,29 +182,43 @@ def main() -> None:
         "--compare-up-to", type=int, default=20_000, help="plain HiGHS and CP-SAT up to this many partners"
     )
     parser.add_argument("--output", default="scale")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        nargs="*",
+        default=None,
+        help="run enmusubi once with each ENMUSUBI_SEARCH_PROCESSES given (default: once, with the cores)",
+    )
     args = parser.parse_args()
     runs = []
     command = ["--instances", *args.instances, "--methods", *args.methods]
     if args.limit is not None:
         command += ["--limit", str(args.limit)]
+    if args.processes is not None:
+        command += ["--processes", *map(str, args.processes)]
     started_with = machine()
     for text in args.instances:
         region, size, seed = text.split(":")
         partners, positions = (int(x) for x in size.split("x"))
         instance = (region, partners, positions, int(seed))
         limit = args.limit if args.limit is not None else default_limit(partners)
+        counts: list[int | None] = list(args.processes or [None])
         for kind in args.methods:
             if kind != "enmusubi" and partners > args.compare_up_to:
                 continue
-            runs.append({"instance": text, "limit_s": limit, **measure(kind, instance, limit)})
-            path = write(
-                args.output,
-                {
-                    "runs": runs,
-                    "machine_at_start": started_with,
-                    "command": "python -m benchmarks.scale " + " ".join(command),
-                },
-            )
+            for processes in counts if kind == "enmusubi" else counts[:1]:
+                if processes is not None:
+                    os.environ["ENMUSUBI_SEARCH_PROCESSES"] = str(processes)  # the forked run inherits it
+                figures = measure(kind, instance, limit)
+                runs.append({"instance": text, "limit_s": limit, "processes": processes or "the cores", **figures})
+                path = write(
+                    args.output,
+                    {
+                        "runs": runs,
+                        "machine_at_start": started_with,
+                        "command": "python -m benchmarks.scale " + " ".join(command),
+                    },
+                )
     print(f"wrote {path}")
 
 
