@@ -64,6 +64,7 @@ class SimulatedCores(InProcessPool):
 def run_one(
     instance: tuple[str, int, int, int], workers: int, simulated: bool, limit: float, log: logging.Logger
 ) -> dict[str, Any]:
+    region, partners, positions, seed = instance
     """One search of the instance's large component as solve() would run it, by the simulated or real pool."""
     problem = parse_problem(_problem(*instance))
     started = time.monotonic()
@@ -81,7 +82,7 @@ def run_one(
     outcome = solve_large(component, start, started + limit, None, heard, gap, 0, pool=pool)
     ended = time.monotonic()
     figures: dict[str, Any] = {
-        "instance": ":".join(str(x) for x in instance),
+        "instance": f"{region}:{partners}x{positions}:{seed}",
         "workers": workers,
         "simulated": simulated,
         "pairs": component.n_vars,

@@ -73,7 +73,8 @@ def default_processes() -> int:
             return max(int(text), 1)
         except ValueError:
             log.warning("%s=%r is not a whole number; using the cores", PROCESSES_VARIABLE, text)
-    return max(len(os.sched_getaffinity(0)), 1)
+    affinity = getattr(os, "sched_getaffinity", None)  # Linux; elsewhere every core counts
+    return max(len(affinity(0)) if affinity is not None else (os.cpu_count() or 1), 1)
 
 
 def batch_tasks(
