@@ -89,6 +89,8 @@ def batch_tasks(
     """Tasks for variable-disjoint neighbourhoods solved from one incumbent, each shared row's slack given
     to one of them, so that their answers merge feasibly."""
     k = len(frees)
+    if k == 0:
+        return []
     label = np.full(component.n_vars, -1, dtype=np.int64)
     for i, free in enumerate(frees):
         label[free] = i
