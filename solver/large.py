@@ -278,8 +278,8 @@ def _neighbourhoods(
         batches += 1
         size = _adapted(size, [a for a in answers if a is not None], seconds)
         if not _take(component, best, promising, merged(chosen_sub, tasks, answers), "+".join(kinds)):
-            for task, answer, kind in zip(tasks, answers, kinds, strict=True):  # a merge that breaks a row: a defect
-                _take(component, best, promising, merged(best.chosen[promising], [task], [answer]), kind)
+            for task, answer, source in zip(tasks, answers, kinds, strict=True):  # a merge breaking a row: a defect
+                _take(component, best, promising, merged(best.chosen[promising], [task], [answer]), source)
     log.info(
         "neighbourhood search: %d batches of up to %d, %d neighbourhoods, last size %d",
         batches,
