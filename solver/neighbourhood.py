@@ -131,7 +131,8 @@ def reoptimise(
     `one_of`, the optimum is the best of the optima with each of those pairs forced, so its
     bound bounds all of them at once (solver/lock_search.py has the idea). `options` (HiGHS's) replace
     the engine's defaults, e.g. presolve off for a sub-MIP too big for HiGHS's presolve to stay responsive.
-    `reserved` (per row) is capacity held back for neighbourhoods solved beside this one (solver/parallel_search.py).
+    `reserved` (per row) is capacity held back for neighbourhoods solved beside this one (solver/parallel_search.py);
+    the bound is then one of that smaller problem only.
     """
     if component.n_served:
         raise ValueError("neighbourhoods do not model equity's served binaries")
