@@ -29,7 +29,6 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from subprocess import Popen
 from typing import Any, Protocol, cast
 
 import numpy as np
@@ -180,7 +179,7 @@ class InProcessPool:
 
 @dataclass
 class _Worker:
-    process: Popen[bytes]
+    process: subprocess.Popen[bytes]
     answers: Connection
     commands: Connection
     alive: bool = True
