@@ -12,12 +12,10 @@ rounding and neighbourhoods when the LP did not finish.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from enmusubi.solver.model import Component
-from enmusubi.solver.outcome import StopFlag
+from enmusubi.solver.outcome import StopFlag, time_is_up
 
 
 def reduced_costs(component: Component, y: np.ndarray) -> np.ndarray:
@@ -26,9 +24,14 @@ def reduced_costs(component: Component, y: np.ndarray) -> np.ndarray:
     return component.score - aty
 
 
+def _clipped(y: np.ndarray) -> np.ndarray:
+    """Multipliers made usable: not a number or infinite -> 0, negative -> 0."""
+    return np.maximum(np.nan_to_num(np.asarray(y, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0), 0.0)
+
+
 def dual_bound(component: Component, y: np.ndarray) -> float:
     """b·y + Σ max(0, c - Aᵀy) with y clipped at 0: an upper bound on the component's optimum."""
-    y = np.maximum(np.nan_to_num(np.asarray(y, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0), 0.0)
+    y = _clipped(y)
     return float(component.capacity @ y + np.maximum(reduced_costs(component, y), 0.0).sum())
 
 
@@ -40,7 +43,7 @@ def best_multipliers(component: Component, candidates: list[np.ndarray]) -> tupl
     for y in candidates:
         if len(y) != component.n_rows:
             continue
-        y = np.maximum(np.nan_to_num(np.asarray(y, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0), 0.0)
+        y = _clipped(y)
         value = dual_bound(component, y)
         if value < best:
             best_y, best = y, value
@@ -62,14 +65,12 @@ def subgradient(
     theta = 1.0
     stalled = 0
     for _ in range(iterations):
-        if (stop is not None and stop.is_set()) or (deadline is not None and time.monotonic() >= deadline):
+        if time_is_up(deadline, stop):
             break
         rc = reduced_costs(component, y)
         taken = rc > 0
         value = float(component.capacity @ y + rc[taken].sum())
-        on = taken[component.a_col]
-        use = np.bincount(component.a_row[on], weights=component.a_val[on], minlength=component.n_rows)
-        g = component.capacity - use
+        g = component.capacity - component.usage(taken)
         g[(y <= 0) & (g > 0)] = 0.0  # projected: a multiplier at 0 cannot go lower
         norm = float(g @ g)
         if value < best - 1e-12:

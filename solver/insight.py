@@ -30,7 +30,7 @@ from enmusubi.solver.highs_engine import START_HEURISTICS_OFF
 from enmusubi.solver.lock_search import Base, PairSpace, base_allocation, locked_optimum
 from enmusubi.solver.model import AssignmentModel, build_model
 from enmusubi.solver.neighbourhood import Incidence, around, reoptimise
-from enmusubi.solver.outcome import StopFlag
+from enmusubi.solver.outcome import StopFlag, time_is_up
 from enmusubi.solver.problem import Problem
 from enmusubi.solver.relaxation import Relaxation
 from enmusubi.solver.repair import repair
@@ -199,14 +199,14 @@ class Insight:
             c = int(self.comp_of[k])
             if c < 0 or not self._components_hold:
                 return self._by_solve(k, deadline, stop)
-            if _time_is_up(deadline, stop):
+            if time_is_up(deadline, stop):
                 return first
             local = self._neighbourhood(k, first, deadline, stop)
             comp, v = self.model.components[c], int(self.local_of[k])
             base_value = self._base_value(c)
             high = min(first.change_upper + base_value, self._upper.get(k, np.inf))
             answer = self._answer(k, c, local.chosen[comp.pairs], high, "neighbourhood")
-            if answer.exact or _time_is_up(deadline, stop):
+            if answer.exact or time_is_up(deadline, stop):
                 return answer
             whole = reoptimise(
                 comp,
@@ -331,7 +331,7 @@ class Insight:
             for candidate in pool.tolist():
                 # Bounding a large pool takes a while: a stop or the deadline ends it between candidates,
                 # those left unbounded keep the trivial interval (and the answer says it is not exact).
-                if _time_is_up(deadline, stop):
+                if time_is_up(deadline, stop):
                     known[int(candidate)] = Forced(int(candidate), -np.inf, np.inf, self.base.chosen, False, "")
                 else:
                     known[int(candidate)] = self._bounds(int(candidate), deadline, stop)
@@ -339,7 +339,7 @@ class Insight:
             # lower bound (so fewer candidates stay open) and give the MIPs below their start.
             for f in self._open(known, k):
                 c = int(self.comp_of[f.candidate])
-                if c >= 0 and self._components_hold and not _time_is_up(deadline, stop):
+                if c >= 0 and self._components_hold and not time_is_up(deadline, stop):
                     local = self._neighbourhood(f.candidate, f, deadline, stop)
                     upper = min(f.change_upper, self._upper.get(f.candidate, np.inf) - self._base_value(c))
                     known[f.candidate] = self._answer(
@@ -354,7 +354,7 @@ class Insight:
                 open_ = self._open(known, k)
                 if not open_:
                     break
-                if _time_is_up(deadline, stop):
+                if time_is_up(deadline, stop):
                     complete = False
                     break
                 if progress is not None:
@@ -511,7 +511,3 @@ class _Turn(StopFlag):
         if self.insight._waiting or (self.busy is not None and self.busy()):
             self.yielded = True
         return self.yielded
-
-
-def _time_is_up(deadline: float | None, stop: StopFlag | None) -> bool:
-    return (stop is not None and stop.is_set()) or (deadline is not None and time.monotonic() >= deadline)

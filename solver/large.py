@@ -33,7 +33,7 @@ from enmusubi.solver.highs_engine import START_HEURISTICS_OFF
 from enmusubi.solver.isolated import can_spawn
 from enmusubi.solver.model import Component
 from enmusubi.solver.neighbourhood import Incidence, around, reoptimise, restricted
-from enmusubi.solver.outcome import ComponentOutcome, ProgressHook, StopFlag
+from enmusubi.solver.outcome import ComponentOutcome, ProgressHook, StopFlag, time_is_up
 from enmusubi.solver.parallel_search import (
     Answer,
     NeighbourhoodPool,
@@ -171,7 +171,7 @@ class _Run:
 
 def _search(component: Component, best: _Best, run: _Run) -> None:
     deadline, stop, absolute_gap, seed, root = run.deadline, run.stop, run.absolute_gap, run.seed, run.root
-    if _stopped(deadline, stop):
+    if time_is_up(deadline, stop):
         return
     relaxed = Relaxation(component, stop, _share(deadline, LP_SHARE))
     y, bound = best_multipliers(
@@ -179,11 +179,11 @@ def _search(component: Component, best: _Best, run: _Run) -> None:
     )
     best.bound_by(bound)
     log.info("large component: %d pairs, LP %s, bound %.6f", component.n_vars, relaxed.solved, bound)
-    if not relaxed.solved and not _stopped(deadline, stop):
+    if not relaxed.solved and not time_is_up(deadline, stop):
         y, bound = subgradient(component, y, best.objective, _share(deadline, SUBGRADIENT_SHARE), stop)
         best.bound_by(bound)
         log.info("subgradient bound %.6f", bound)
-    if _stopped(deadline, stop):
+    if time_is_up(deadline, stop):
         return
     rc = reduced_costs(component, y)
     x = relaxed.x if relaxed.solved else (rc > 0).astype(np.float64)
@@ -194,7 +194,7 @@ def _search(component: Component, best: _Best, run: _Run) -> None:
     by_rc = np.argsort(-rc, kind="stable")
     kernel_deadline = _share(deadline, KERNEL_SHARE)
     size = KERNEL_SIZE
-    while not _stopped(kernel_deadline, stop):
+    while not time_is_up(kernel_deadline, stop):
         kernel = _top(by_rc, support | best.chosen, size)
         found = reoptimise(
             component,
@@ -257,7 +257,7 @@ def _neighbourhoods(
     seeds = _Seeds(fractional, rc[promising], np.random.default_rng(run.seed))
     pool.load(sub)
     size, batches = NEIGHBOURHOOD_SIZE, 0
-    while best.bound - best.objective > run.absolute_gap and not _stopped(deadline, stop, pool.clock()):
+    while best.bound - best.objective > run.absolute_gap and not time_is_up(deadline, stop, pool.clock()):
         if root is not None:
             best.bound_by(root.poll())
         chosen_sub = best.chosen[promising]
@@ -328,9 +328,3 @@ def _share(deadline: float | None, share: float) -> float | None:
         return None
     now = time.monotonic()
     return now + max(deadline - now, 0.0) * share
-
-
-def _stopped(deadline: float | None, stop: StopFlag | None, now: float | None = None) -> bool:
-    """Stopped, or past the deadline (`now` by the neighbourhood pool's clock, else this machine's)."""
-    now = time.monotonic() if now is None else now
-    return (stop is not None and stop.is_set()) or (deadline is not None and now >= deadline)

@@ -36,3 +36,9 @@ class StopFlag:
 
     def is_set(self) -> bool:
         return self._event.is_set()
+
+
+def time_is_up(deadline: float | None, stop: StopFlag | None, now: float | None = None) -> bool:
+    """Stopped, or past the deadline (`now` by another clock when given, else time.monotonic())."""
+    now = time.monotonic() if now is None else now
+    return (stop is not None and stop.is_set()) or (deadline is not None and now >= deadline)
